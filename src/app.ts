@@ -1,0 +1,147 @@
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { GraphQLError } from "graphql";
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pinoHttp } from "pino-http";
+import { Authenticator } from "./auth/authenticate.js";
+import { JwtService } from "./auth/jwt.js";
+import type { Config } from "./config/config.js";
+import type { Database } from "./db/client.js";
+import { createContext, type Context } from "./graphql/context.js";
+import { formatError } from "./graphql/format-error.js";
+import { batchLimit, costLimitPlugin, limitValidationRules } from "./graphql/limits.js";
+import { loggingPlugin } from "./graphql/logging-plugin.js";
+import { buildServedSchema } from "./graphql/schema.js";
+import { AppError } from "./lib/errors.js";
+import type { Logger } from "./lib/logger.js";
+import { createServices, type Services } from "./services.js";
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  log: Logger;
+  jwt: JwtService;
+}
+
+export interface RunningServer {
+  url: string;
+  graphqlUrl: string;
+  server: Server;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** Builds the HTTP server (GraphQL, health, readiness) and starts listening. */
+export async function startServer(deps: AppDeps): Promise<RunningServer> {
+  const { config, database, log, jwt } = deps;
+  const services = createServices(database.db);
+  const authenticator = new Authenticator(database.db, jwt, config.auth.subject);
+  const schema = await buildServedSchema();
+
+  const app = express();
+  const httpServer = createServer(app);
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId(req, res) {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+        res.setHeader("x-request-id", id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+    }),
+  );
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await database.pool.query("SELECT 1");
+      res.json({ status: "ready" });
+    } catch {
+      res.status(503).json({ status: "unavailable", reason: "database unreachable" });
+    }
+  });
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.graphql.introspection,
+    hideSchemaDetailsFromClientErrors: config.graphql.hideSchemaDetails,
+    allowBatchedHttpRequests: true,
+    validationRules: limitValidationRules(config.graphql),
+    plugins: [
+      costLimitPlugin(schema, config.graphql.maxCost),
+      loggingPlugin,
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+    ],
+  });
+  await apollo.start();
+
+  app.use(
+    "/graphql",
+    express.json({ limit: config.graphql.bodyLimit }),
+    batchLimit(config.graphql.maxBatchOperations),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const viewer = await authenticator.fromAuthorizationHeader(req.headers.authorization).catch((error: unknown) => {
+          if (error instanceof AppError) {
+            throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+          }
+          throw error;
+        });
+        return createContext({ db: database.db, services, viewer, requestId: String(req.id), log: req.log });
+      },
+    }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: "Not found" });
+  });
+
+  // Malformed JSON and oversized bodies are the client's fault; anything else is ours and stays opaque.
+  app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) req.log.error({ err: error }, "unhandled error");
+    const message =
+      error.type === "entity.too.large"
+        ? `Request body is larger than ${config.graphql.bodyLimit} (BODY_LIMIT)`
+        : status === 500
+          ? "Internal server error"
+          : "Malformed request body";
+    res.status(status).json({
+      errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_USER_INPUT" } }],
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const base = config.publicUrl ?? `http://localhost:${port}`;
+
+  return {
+    url: base,
+    graphqlUrl: `${base}/graphql`,
+    server: httpServer,
+    services,
+    async stop() {
+      await apollo.stop();
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { apiKeys, users, type UserRole } from "../db/schema/index.js";
+import { unauthenticated } from "../lib/errors.js";
+import { apiKeyMatches, apiKeyPrefix, isApiKey } from "./api-key-token.js";
+import type { JwtService } from "./jwt.js";
+
+/** The authenticated caller of a request. */
+export interface Viewer {
+  id: number;
+  role: UserRole;
+  name: string;
+  email: string;
+  via: "jwt" | "api_key";
+}
+
+const viewerColumns = { id: users.id, role: users.role, name: users.name, email: users.email, isActive: users.isActive };
+
+export class Authenticator {
+  constructor(
+    private readonly db: Db,
+    private readonly jwt: JwtService,
+    private readonly subject: "id" | "email",
+  ) {}
+
+  /** Null for an anonymous request; throws UNAUTHENTICATED for any credential that does not hold. */
+  async fromAuthorizationHeader(header: string | undefined): Promise<Viewer | null> {
+    if (header === undefined || header === "") return null;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw unauthenticated("The Authorization header must be 'Bearer <token>'");
+    const token = match[1]!;
+    return isApiKey(token) ? this.fromApiKey(token) : this.fromJwt(token);
+  }
+
+  private async fromJwt(token: string): Promise<Viewer> {
+    const { subject } = await this.jwt.verify(token);
+    const condition =
+      this.subject === "email"
+        ? eq(users.email, subject.toLowerCase())
+        : /^\d{1,10}$/.test(subject)
+          ? eq(users.id, Number(subject))
+          : undefined;
+    if (!condition) throw unauthenticated("Invalid token");
+    const [user] = await this.db.select(viewerColumns).from(users).where(condition);
+    return activeViewer(user, "jwt");
+  }
+
+  private async fromApiKey(token: string): Promise<Viewer> {
+    const prefix = apiKeyPrefix(token);
+    if (!prefix) throw unauthenticated("Invalid API key");
+    const [row] = await this.db
+      .select({ keyId: apiKeys.id, keyHash: apiKeys.keyHash, ...viewerColumns })
+      .from(apiKeys)
+      .innerJoin(users, eq(users.id, apiKeys.userId))
+      .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt)));
+    if (!row || !apiKeyMatches(token, row.keyHash)) throw unauthenticated("Invalid or revoked API key");
+    const viewer = activeViewer(row, "api_key");
+    this.touchApiKey(row.keyId);
+    return viewer;
+  }
+
+  // At most one write a minute per key: a BI tool polling every second must not write every second.
+  private touchApiKey(id: number): void {
+    void this.db.$client
+      .query(
+        "UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+        [id],
+      )
+      .catch(() => undefined);
+  }
+}
+
+function activeViewer(
+  user: { id: number; role: UserRole; name: string; email: string; isActive: boolean } | undefined,
+  via: Viewer["via"],
+): Viewer {
+  // One message for unknown and deactivated accounts: a token must not reveal which it is.
+  if (!user || !user.isActive) throw unauthenticated("Invalid token or inactive account");
+  return { id: user.id, role: user.role, name: user.name, email: user.email, via };
+}

@@ -1,0 +1,127 @@
+import { z } from "zod";
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ message: "must be a number" }).int("must be a whole number").positive("must be positive").default(fallback);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    PORT: z.coerce.number({ message: "must be a number" }).int().min(0).max(65535, "must be a port number (0-65535)").default(4000),
+    PUBLIC_URL: z.url("must be a URL such as https://kpi.example.com").optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string")
+      .optional(),
+    DATABASE_POOL_MAX: positiveInt(10),
+    DATA_DIR: z.string().min(1).default("./data"),
+    SEED_DEMO: booleanFlag.optional(),
+    JWT_SECRET: z.string().min(32, "must be at least 32 characters (use a long random string)").optional(),
+    JWT_JWKS_URL: z.url("must be the URL of a JSON Web Key Set").optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    JWT_SUBJECT: z.enum(["id", "email"], { message: "must be id or email" }).default("id"),
+    JWT_TTL: z
+      .string()
+      .regex(/^\d+\s*(s|m|h|d)$/, "must be a duration such as 30m, 12h or 7d")
+      .default("12h"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    INTROSPECTION: booleanFlag.optional(),
+    MAX_QUERY_DEPTH: positiveInt(12),
+    MAX_QUERY_COST: positiveInt(20_000),
+    MAX_ALIASES: positiveInt(30),
+    MAX_BATCH_OPERATIONS: positiveInt(10),
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, "must be a size such as 512kb or 1mb")
+      .default("1mb"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && !env.JWT_SECRET && !env.JWT_JWKS_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["JWT_SECRET"],
+        message: "is required in production (or set JWT_JWKS_URL)",
+      });
+    }
+  });
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  env: "development" | "production" | "test";
+  host: string;
+  port: number;
+  publicUrl?: string;
+  database: { url?: string; poolMax: number; dataDir: string };
+  seedDemo?: boolean;
+  auth: {
+    jwtSecret?: string;
+    jwksUrl?: string;
+    issuer?: string;
+    audience?: string;
+    subject: "id" | "email";
+    tokenTtl: string;
+  };
+  logLevel: string;
+  graphql: {
+    introspection: boolean;
+    /** Field suggestions ("Did you mean …") reveal the schema, so they are off in production. */
+    hideSchemaDetails: boolean;
+    maxDepth: number;
+    maxCost: number;
+    maxAliases: number;
+    maxBatchOperations: number;
+    bodyLimit: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses and validates the environment once; every bad variable is named in one error. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  const production = env.NODE_ENV === "production";
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    publicUrl: env.PUBLIC_URL,
+    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, dataDir: env.DATA_DIR },
+    seedDemo: env.SEED_DEMO,
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      jwksUrl: env.JWT_JWKS_URL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      subject: env.JWT_SUBJECT,
+      tokenTtl: env.JWT_TTL,
+    },
+    logLevel: env.LOG_LEVEL,
+    graphql: {
+      introspection: env.INTROSPECTION ?? !production,
+      hideSchemaDetails: production,
+      maxDepth: env.MAX_QUERY_DEPTH,
+      maxCost: env.MAX_QUERY_COST,
+      maxAliases: env.MAX_ALIASES,
+      maxBatchOperations: env.MAX_BATCH_OPERATIONS,
+      bodyLimit: env.BODY_LIMIT.toLowerCase(),
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import * as schema from "./schema/index.js";
+
+export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+/** The handle a transaction callback receives; services accept either it or the root handle. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  db: Db;
+  pool: pg.Pool;
+  url: string;
+  /** True when this process serves the embedded PGlite database. */
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export function createPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // An idle client that loses its connection emits here; without a listener the process would crash.
+  pool.on("error", () => undefined);
+  return pool;
+}
+
+export function createDb(pool: pg.Pool): Db {
+  return drizzle(pool, { schema });
+}

@@ -1,0 +1,94 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+
+export interface EmbeddedServer {
+  url: string;
+  /** False when another process of ours already serves this data directory and we only connect to it. */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+interface LockFile {
+  pid: number;
+  port: number;
+}
+
+const LOCK_NAME = "embedded-postgres.json";
+
+/**
+ * Serves an embedded PostgreSQL (PGlite) over the wire protocol on 127.0.0.1, so that node-postgres,
+ * Drizzle and the job backend use the same driver and SQL as against a real server.
+ *
+ * PGlite is single-process: only one process may open a data directory. The owner writes a lock
+ * file with its port, and a second process of ours (the CLI while the server runs) connects to that
+ * port instead of opening the files a second time.
+ *
+ * `dataDir` of "memory://" gives a throw-away database (tests).
+ */
+export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedServer> {
+  const inMemory = dataDir.startsWith("memory://");
+  const dir = inMemory ? undefined : resolve(dataDir);
+  const lockPath = dir ? join(dir, LOCK_NAME) : undefined;
+
+  if (lockPath) {
+    mkdirSync(dir!, { recursive: true });
+    const running = readLock(lockPath);
+    if (running && isAlive(running.pid) && (await isListening(running.port))) {
+      return { url: urlFor(running.port), owned: false, stop: async () => undefined };
+    }
+  }
+
+  const db = await PGlite.create(inMemory ? "memory://" : join(dir!, "pgdata"));
+  // Several connections are multiplexed onto PGlite's one session; a transaction keeps the session
+  // to its connection until it ends (see pglite-socket's query queue).
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 100 });
+  await server.start();
+  const port = Number(server.getServerConn().split(":").pop());
+  if (lockPath) writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port } satisfies LockFile));
+
+  return {
+    url: urlFor(port),
+    owned: true,
+    async stop() {
+      await server.stop();
+      await db.close();
+      if (lockPath) rmSync(lockPath, { force: true });
+    },
+  };
+}
+
+function urlFor(port: number): string {
+  return `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+}
+
+function readLock(path: string): LockFile | undefined {
+  try {
+    const lock = JSON.parse(readFileSync(path, "utf8")) as LockFile;
+    return Number.isInteger(lock.pid) && Number.isInteger(lock.port) ? lock : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once("error", () => done(false));
+  });
+}

@@ -1,0 +1,13 @@
+import { pgEnum } from "drizzle-orm/pg-core";
+
+export const userRole = pgEnum("user_role", ["user", "manager", "admin"]);
+export const calculationType = pgEnum("calculation_type", ["manual", "query", "api", "formula"]);
+export const aggregationPeriod = pgEnum("aggregation_period", ["daily", "weekly", "monthly", "quarterly"]);
+export const targetType = pgEnum("target_type", ["higher_better", "lower_better", "exact"]);
+export const runStatus = pgEnum("run_status", ["queued", "running", "succeeded", "partial", "failed"]);
+
+export type UserRole = (typeof userRole.enumValues)[number];
+export type CalculationTypeValue = (typeof calculationType.enumValues)[number];
+export type AggregationPeriodValue = (typeof aggregationPeriod.enumValues)[number];
+export type TargetTypeValue = (typeof targetType.enumValues)[number];
+export type RunStatusValue = (typeof runStatus.enumValues)[number];

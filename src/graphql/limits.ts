@@ -1,0 +1,84 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
+import type { NextFunction, Request, Response } from "express";
+import {
+  getNamedType,
+  getNullableType,
+  GraphQLError,
+  isLeafType,
+  isListType,
+  type GraphQLSchema,
+  type ValidationRule,
+} from "graphql";
+import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
+import type { Config } from "../config/config.js";
+
+type Limits = Config["graphql"];
+
+/** Depth and alias caps, checked while the query is validated, before any resolver runs. */
+export function limitValidationRules(limits: Limits): ValidationRule[] {
+  return [
+    maxDepthRule({ n: limits.maxDepth, exposeLimits: true, ignoreIntrospection: true, flattenFragments: true }) as unknown as ValidationRule,
+    maxAliasesRule({ n: limits.maxAliases, exposeLimits: true }) as unknown as ValidationRule,
+  ];
+}
+
+const DEFAULT_LIST_SIZE = 20;
+const LIST_SIZE_ARGUMENTS = ["limit", "periods", "first"];
+
+/**
+ * Cost counts objects, not scalars: each object costs 1 plus its selection, and a list multiplies
+ * that by its expected length: its limit-like argument, else the `listSize` extension a field
+ * declares (e.g. members of a team), else 20. A team dashboard of 50 members × 20 KPIs × 6 trend
+ * points costs about 8,000; abusive nesting costs millions.
+ */
+export const objectCountEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (isLeafType(getNamedType(field.type))) return 0;
+  if (!isListType(getNullableType(field.type))) return 1 + childComplexity;
+  const fromArgs = LIST_SIZE_ARGUMENTS.map((name) => args[name]).find((value) => typeof value === "number");
+  const declared = (field.extensions as { listSize?: number } | undefined)?.listSize;
+  const size = Math.max(1, Number(fromArgs ?? declared ?? DEFAULT_LIST_SIZE));
+  return size * (1 + childComplexity);
+};
+
+export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const cost = getComplexity({
+            schema,
+            query: document,
+            operationName: request.operationName,
+            variables: request.variables,
+            estimators: [objectCountEstimator],
+          });
+          if (cost > maxCost) {
+            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost} (MAX_QUERY_COST); ask for fewer or smaller lists`, {
+              extensions: { code: "BAD_USER_INPUT", limit: "MAX_QUERY_COST", cost, maxCost, http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Batched requests (a JSON array of operations) are capped before Apollo sees them. */
+export function batchLimit(maxOperations: number) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (Array.isArray(req.body) && req.body.length > maxOperations) {
+      res.status(400).json({
+        errors: [
+          {
+            message: `A batch may hold at most ${maxOperations} operations (MAX_BATCH_OPERATIONS); this one has ${req.body.length}`,
+            extensions: { code: "BAD_USER_INPUT", limit: "MAX_BATCH_OPERATIONS" },
+          },
+        ],
+      });
+      return;
+    }
+    next();
+  };
+}

@@ -1,0 +1,29 @@
+import "reflect-metadata";
+import { printSchema, lexicographicSortSchema, type GraphQLSchema } from "graphql";
+import { applyMiddleware } from "graphql-middleware";
+import { buildSchema } from "type-graphql";
+import { ApiKeyResolver } from "../modules/api-key/api-key.resolver.js";
+import { AuditResolver } from "../modules/audit/audit.resolver.js";
+import { DefinitionResolver } from "../modules/definition/definition.resolver.js";
+import { TeamResolver } from "../modules/team/team.resolver.js";
+import { UserResolver } from "../modules/user/user.resolver.js";
+import { permissions } from "../permissions/rules.js";
+
+export const resolvers = [UserResolver, TeamResolver, DefinitionResolver, ApiKeyResolver, AuditResolver] as const;
+
+/** The schema as the resolvers declare it, without permissions: what schema.graphql is printed from. */
+export function buildBareSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [...resolvers],
+    validate: { forbidUnknownValues: false },
+  });
+}
+
+/** The served schema: every field wrapped by the permission rules. */
+export async function buildServedSchema(): Promise<GraphQLSchema> {
+  return applyMiddleware(await buildBareSchema(), permissions);
+}
+
+export function printSortedSchema(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)) + "\n";
+}

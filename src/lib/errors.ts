@@ -1,0 +1,49 @@
+/**
+ * Domain errors with a stable code. Services throw these; graphql/format-error.ts maps them to
+ * `extensions.code` and hides everything else. Nothing here knows about GraphQL.
+ */
+export type ErrorCode =
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "BAD_USER_INPUT"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "CALCULATION_FAILED";
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const notFound = (entity: string, id: string | number) =>
+  new AppError("NOT_FOUND", `${entity} ${id} does not exist`, { entity, id: String(id) });
+
+export const badInput = (field: string, message: string) =>
+  new AppError("BAD_USER_INPUT", `${field}: ${message}`, { field });
+
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new AppError("CONFLICT", message, details);
+
+export const forbidden = (message = "You are not allowed to do this") => new AppError("FORBIDDEN", message);
+
+export const unauthenticated = (message = "Authentication required") => new AppError("UNAUTHENTICATED", message);
+
+/** PostgreSQL's SQLSTATE for a unique violation, raised by concurrent writers that passed our checks. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const pgError = (error as { cause?: unknown })?.cause ?? error;
+  const { code, constraint: name } = (pgError ?? {}) as { code?: string; constraint?: string };
+  return code === "23505" && (constraint === undefined || name === constraint);
+}
+
+/** Parses a GraphQL ID of one of our integer keys. */
+export function parseId(value: string | number, field = "id"): number {
+  const id = typeof value === "number" ? value : /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) throw badInput(field, "is not a valid id");
+  return id;
+}

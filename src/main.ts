@@ -1,0 +1,61 @@
+import { and, asc, eq } from "drizzle-orm";
+import { startServer } from "./app.js";
+import { createJwtService, loadConfigOrExit, openMigratedDatabase } from "./bootstrap.js";
+import { users } from "./db/schema/index.js";
+import { createLogger } from "./lib/logger.js";
+import { isDatabaseEmpty, seedDemo } from "./seed/demo.js";
+
+const config = loadConfigOrExit();
+const log = createLogger(config.logLevel);
+const database = await openMigratedDatabase(config);
+const jwt = createJwtService(config);
+
+// The embedded default is for trying the server out: an empty one gets the demo data.
+let seeded = false;
+if ((config.seedDemo ?? database.embedded) && (await isDatabaseEmpty(database.db))) {
+  await seedDemo(database.db);
+  seeded = true;
+  log.info("seeded demo data");
+}
+
+const server = await startServer({ config, database, log, jwt });
+
+const [admin] = await database.db
+  .select()
+  .from(users)
+  .where(and(eq(users.role, "admin"), eq(users.isActive, true)))
+  .orderBy(asc(users.id))
+  .limit(1);
+
+const lines = [
+  "",
+  `KPI server ready: ${server.graphqlUrl}`,
+  `Database: ${database.embedded ? `embedded PostgreSQL in ${config.database.dataDir}` : "DATABASE_URL"}${seeded ? " (demo data seeded)" : ""}`,
+];
+// A ready-made token only where the server runs for trying out; elsewhere the CLI issues them.
+if (admin && jwt.canSign && (database.embedded || seeded)) {
+  lines.push(
+    `Admin token for ${admin.email} (valid ${config.auth.tokenTtl}):`,
+    `  ${await jwt.sign(admin)}`,
+    `Try: curl -s ${server.graphqlUrl} -H 'content-type: application/json' -H "authorization: Bearer <token>" -d '{"query":"{ me { name role } teams { name } }"}'`,
+  );
+}
+lines.push(`Another user's token: npm run --silent cli -- token --email <email>`, "");
+process.stdout.write(lines.join("\n") + "\n");
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, "shutting down");
+  const force = setTimeout(() => process.exit(1), 15_000).unref();
+  try {
+    await server.stop();
+    await database.close();
+  } finally {
+    clearTimeout(force);
+    process.exit(0);
+  }
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,32 @@
+import { Field, ID, ObjectType } from "type-graphql";
+import { DateTimeScalar, JSONScalar } from "../../graphql/scalars.js";
+import { User } from "../user/user.type.js";
+
+@ObjectType({ description: "One change to an audited entity, with the state before and after it." })
+export class AuditEntry {
+  @Field(() => ID)
+  id!: number;
+
+  actorId!: number | null;
+
+  @Field(() => User, { nullable: true })
+  actor?: User | null;
+
+  @Field(() => String)
+  action!: string;
+
+  @Field(() => String)
+  entityType!: string;
+
+  @Field(() => String)
+  entityId!: string;
+
+  @Field(() => JSONScalar, { nullable: true })
+  before!: unknown;
+
+  @Field(() => JSONScalar, { nullable: true })
+  after!: unknown;
+
+  @Field(() => DateTimeScalar)
+  at!: Date;
+}

@@ -1,0 +1,40 @@
+import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.js";
+import { kpiDefinitions, kpiMeasurements, userKpis, type CalculationTypeValue, type KpiDefinitionRow } from "../../db/schema/index.js";
+
+export async function findDefinition(db: DbOrTx, id: number): Promise<KpiDefinitionRow | undefined> {
+  const [row] = await db.select().from(kpiDefinitions).where(eq(kpiDefinitions.id, id));
+  return row;
+}
+
+export function definitionsByIds(db: DbOrTx, ids: readonly number[]): Promise<KpiDefinitionRow[]> {
+  return db.select().from(kpiDefinitions).where(inArray(kpiDefinitions.id, [...ids]));
+}
+
+export interface DefinitionQuery {
+  category?: string;
+  calculationType?: CalculationTypeValue;
+  isActive?: boolean;
+}
+
+export function listDefinitions(db: DbOrTx, query: DefinitionQuery): Promise<KpiDefinitionRow[]> {
+  const conditions: SQL[] = [];
+  if (query.category !== undefined) conditions.push(eq(kpiDefinitions.category, query.category));
+  if (query.calculationType) conditions.push(eq(kpiDefinitions.calculationType, query.calculationType));
+  if (query.isActive !== undefined) conditions.push(eq(kpiDefinitions.isActive, query.isActive));
+  return db
+    .select()
+    .from(kpiDefinitions)
+    .where(and(...conditions))
+    .orderBy(asc(kpiDefinitions.category), asc(kpiDefinitions.name), asc(kpiDefinitions.id));
+}
+
+export async function hasMeasurements(db: DbOrTx, definitionId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ id: kpiMeasurements.id })
+    .from(kpiMeasurements)
+    .innerJoin(userKpis, eq(userKpis.id, kpiMeasurements.userKpiId))
+    .where(eq(userKpis.kpiDefinitionId, definitionId))
+    .limit(1);
+  return row !== undefined;
+}

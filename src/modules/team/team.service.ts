@@ -1,0 +1,118 @@
+import { and, eq } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client.js";
+import { teamMembers, teams, type TeamRow } from "../../db/schema/index.js";
+import { badInput, conflict, isUniqueViolation, notFound } from "../../lib/errors.js";
+import { appendAudit } from "../audit/audit.store.js";
+import { findUser } from "../user/user.store.js";
+import { findTeam, isMember, listTeams } from "./team.store.js";
+
+export interface TeamChanges {
+  name?: string;
+  /** null removes the manager; undefined leaves it. */
+  managerId?: number | null;
+}
+
+const auditedFields = (team: TeamRow) => ({ name: team.name, managerId: team.managerId });
+
+export class TeamService {
+  constructor(private readonly db: Db) {}
+
+  get(id: number): Promise<TeamRow | undefined> {
+    return findTeam(this.db, id);
+  }
+
+  async require(id: number): Promise<TeamRow> {
+    const team = await findTeam(this.db, id);
+    if (!team) throw notFound("Team", id);
+    return team;
+  }
+
+  list(within?: Set<number>): Promise<TeamRow[]> {
+    return listTeams(this.db, within);
+  }
+
+  async create(actorId: number, input: { name: string; managerId?: number | null }): Promise<TeamRow> {
+    const name = requireName(input.name);
+    return this.withNameConflict(name, () =>
+      this.db.transaction(async (tx) => {
+        if (input.managerId != null) await requireManager(tx, input.managerId);
+        const [team] = await tx.insert(teams).values({ name, managerId: input.managerId ?? null }).returning();
+        await appendAudit(tx, { actorId, action: "team.create", entityType: "team", entityId: team!.id, after: auditedFields(team!) });
+        return team!;
+      }),
+    );
+  }
+
+  async update(actorId: number, id: number, changes: TeamChanges): Promise<TeamRow> {
+    const name = changes.name === undefined ? undefined : requireName(changes.name);
+    return this.withNameConflict(name ?? "", () =>
+      this.db.transaction(async (tx) => {
+        const before = await findTeam(tx, id);
+        if (!before) throw notFound("Team", id);
+        if (changes.managerId != null) await requireManager(tx, changes.managerId);
+        const [after] = await tx
+          .update(teams)
+          .set({ name, managerId: changes.managerId, updatedAt: new Date() })
+          .where(eq(teams.id, id))
+          .returning();
+        await appendAudit(tx, { actorId, action: "team.update", entityType: "team", entityId: id, before: auditedFields(before), after: auditedFields(after!) });
+        return after!;
+      }),
+    );
+  }
+
+  /** Idempotent: adding a member twice leaves one membership and one audit entry. */
+  async addMember(actorId: number, teamId: number, userId: number): Promise<TeamRow> {
+    return this.db.transaction(async (tx) => {
+      const team = await this.requireTeamAndUser(tx, teamId, userId);
+      const inserted = await tx.insert(teamMembers).values({ teamId, userId }).onConflictDoNothing().returning();
+      if (inserted.length > 0) {
+        await appendAudit(tx, { actorId, action: "team.add_member", entityType: "team", entityId: teamId, after: { userId } });
+      }
+      return team;
+    });
+  }
+
+  /** Idempotent: removing a user who is not a member changes nothing. */
+  async removeMember(actorId: number, teamId: number, userId: number): Promise<TeamRow> {
+    return this.db.transaction(async (tx) => {
+      const team = await this.requireTeamAndUser(tx, teamId, userId);
+      if (await isMember(tx, teamId, userId)) {
+        await tx.delete(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)));
+        await appendAudit(tx, { actorId, action: "team.remove_member", entityType: "team", entityId: teamId, before: { userId } });
+      }
+      return team;
+    });
+  }
+
+  private async requireTeamAndUser(tx: Tx, teamId: number, userId: number): Promise<TeamRow> {
+    const team = await findTeam(tx, teamId);
+    if (!team) throw notFound("Team", teamId);
+    if (!(await findUser(tx, userId))) throw notFound("User", userId);
+    return team;
+  }
+
+  private async withNameConflict<T>(name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isUniqueViolation(error, "teams_name_unique")) throw conflict(`A team named "${name}" already exists`, { field: "name" });
+      throw error;
+    }
+  }
+}
+
+function requireName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw badInput("name", "must not be blank");
+  return trimmed;
+}
+
+async function requireManager(tx: Tx, managerId: number): Promise<void> {
+  const manager = await findUser(tx, managerId);
+  if (!manager) throw notFound("User", managerId);
+  if (manager.role === "user") {
+    throw badInput("managerId", `user ${managerId} has the USER role; give them the MANAGER role first`);
+  }
+  if (!manager.isActive) throw badInput("managerId", `user ${managerId} is deactivated`);
+}

@@ -1,0 +1,40 @@
+import { and, asc, eq, inArray } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.js";
+import { teamMembers, teams, users, type TeamRow } from "../../db/schema/index.js";
+
+export async function findTeam(db: DbOrTx, id: number): Promise<TeamRow | undefined> {
+  const [row] = await db.select().from(teams).where(eq(teams.id, id));
+  return row;
+}
+
+export function teamsByIds(db: DbOrTx, ids: readonly number[]): Promise<TeamRow[]> {
+  return db.select().from(teams).where(inArray(teams.id, [...ids]));
+}
+
+/** All teams, or those with the given ids, by name. */
+export function listTeams(db: DbOrTx, within?: Set<number>): Promise<TeamRow[]> {
+  if (within && within.size === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(teams)
+    .where(within ? inArray(teams.id, [...within]) : undefined)
+    .orderBy(asc(teams.name), asc(teams.id));
+}
+
+/** Members of the given teams, ordered by name, with their user rows. */
+export function membersOfTeams(db: DbOrTx, teamIds: readonly number[]) {
+  return db
+    .select({ teamId: teamMembers.teamId, user: users })
+    .from(teamMembers)
+    .innerJoin(users, eq(users.id, teamMembers.userId))
+    .where(inArray(teamMembers.teamId, [...teamIds]))
+    .orderBy(asc(users.name), asc(users.id));
+}
+
+export async function isMember(db: DbOrTx, teamId: number, userId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ userId: teamMembers.userId })
+    .from(teamMembers)
+    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)));
+  return row !== undefined;
+}

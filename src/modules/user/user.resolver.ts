@@ -1,0 +1,76 @@
+import { Arg, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { UserRow } from "../../db/schema/index.js";
+import type { Context } from "../../graphql/context.js";
+import { badInput, parseId } from "../../lib/errors.js";
+import { boundedLimit } from "../../lib/limits.js";
+import { Team } from "../team/team.type.js";
+import { CreateUserInput, UpdateUserInput, UserFilter } from "./user.input.js";
+import { ExternalId, User } from "./user.type.js";
+
+@Resolver(() => User)
+export class UserResolver {
+  @Query(() => User, { description: "The authenticated user." })
+  async me(@Ctx() ctx: Context): Promise<UserRow> {
+    return ctx.services.users.require(ctx.viewer!.id);
+  }
+
+  @Query(() => User, { nullable: true })
+  async user(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<UserRow> {
+    return ctx.services.users.require(parseId(id));
+  }
+
+  @Query(() => [User], { description: "Users by name: all for an admin, the members of their teams for a manager." })
+  @Extensions({ listSize: 100 })
+  async users(
+    @Ctx() ctx: Context,
+    @Arg("filter", () => UserFilter, { nullable: true }) filter?: UserFilter,
+    @Arg("limit", () => Int, { nullable: true, defaultValue: 100 }) limit = 100,
+    @Arg("offset", () => Int, { nullable: true, defaultValue: 0 }) offset = 0,
+  ): Promise<UserRow[]> {
+    if (offset < 0) throw badInput("offset", "must not be negative");
+    return ctx.services.users.list({
+      ...filter,
+      within: ctx.access.isAdmin ? undefined : await ctx.access.managedUserIds(),
+      limit: boundedLimit(limit, 1000),
+      offset,
+    });
+  }
+
+  @Mutation(() => User)
+  createUser(@Arg("input", () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): Promise<UserRow> {
+    return ctx.services.users.create(ctx.viewer!.id, input);
+  }
+
+  @Mutation(() => User, { description: "Renames, changes the role of, or (de)activates a user." })
+  updateUser(
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => UpdateUserInput) input: UpdateUserInput,
+    @Ctx() ctx: Context,
+  ): Promise<UserRow> {
+    return ctx.services.users.update(ctx.viewer!.id, parseId(id), input);
+  }
+
+  @Mutation(() => User, { description: 'Links a user to their account in an external source, e.g. provider "intercom" or "aircall".' })
+  setUserExternalId(
+    @Arg("userId", () => ID) userId: string,
+    @Arg("provider", () => String) provider: string,
+    @Arg("externalId", () => String) externalId: string,
+    @Ctx() ctx: Context,
+  ): Promise<UserRow> {
+    return ctx.services.users.setExternalId(ctx.viewer!.id, parseId(userId, "userId"), provider, externalId);
+  }
+
+  @FieldResolver(() => [Team])
+  @Extensions({ listSize: 5 })
+  async teams(@Root() user: UserRow, @Ctx() ctx: Context) {
+    const teamIds = await ctx.loaders.teamIdsByUserId.load(user.id);
+    const teams = await ctx.loaders.teamById.loadMany(teamIds);
+    return teams.filter((team) => team !== null && !(team instanceof Error)).sort((a, b) => a!.name.localeCompare(b!.name));
+  }
+
+  @FieldResolver(() => [ExternalId], { description: "Accounts in external data sources (admin)." })
+  @Extensions({ listSize: 5 })
+  externalIds(@Root() user: UserRow, @Ctx() ctx: Context) {
+    return ctx.loaders.externalIdsByUserId.load(user.id);
+  }
+}

@@ -1,0 +1,118 @@
+import { and, eq, ne } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { userExternalIds, users, type UserRole, type UserRow } from "../../db/schema/index.js";
+import { badInput, conflict, isUniqueViolation, notFound } from "../../lib/errors.js";
+import { appendAudit } from "../audit/audit.store.js";
+import { findUser, listUsers, type UserQuery } from "./user.store.js";
+
+const PROVIDER_PATTERN = /^[a-z][a-z0-9_-]{0,49}$/;
+
+export interface NewUser {
+  name: string;
+  email: string;
+  role: UserRole;
+}
+
+export interface UserChanges {
+  name?: string;
+  role?: UserRole;
+  isActive?: boolean;
+}
+
+const auditedFields = (user: UserRow) => ({ name: user.name, email: user.email, role: user.role, isActive: user.isActive });
+
+export class UserService {
+  constructor(private readonly db: Db) {}
+
+  get(id: number): Promise<UserRow | undefined> {
+    return findUser(this.db, id);
+  }
+
+  async require(id: number): Promise<UserRow> {
+    const user = await findUser(this.db, id);
+    if (!user) throw notFound("User", id);
+    return user;
+  }
+
+  list(query: UserQuery): Promise<UserRow[]> {
+    return listUsers(this.db, query);
+  }
+
+  async create(actorId: number | null, input: NewUser): Promise<UserRow> {
+    const name = input.name.trim();
+    const email = input.email.trim().toLowerCase();
+    if (!name) throw badInput("name", "must not be blank");
+    try {
+      return await this.db.transaction(async (tx) => {
+        const [user] = await tx.insert(users).values({ name, email, role: input.role }).returning();
+        await appendAudit(tx, { actorId, action: "user.create", entityType: "user", entityId: user!.id, after: auditedFields(user!) });
+        return user!;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, "users_email_unique")) throw conflict(`A user with e-mail ${email} already exists`, { field: "email" });
+      throw error;
+    }
+  }
+
+  async update(actorId: number, id: number, changes: UserChanges): Promise<UserRow> {
+    if (changes.name !== undefined && !changes.name.trim()) throw badInput("name", "must not be blank");
+    // An admin locking themselves out would leave nobody to undo it.
+    if (id === actorId && (changes.isActive === false || (changes.role !== undefined && changes.role !== "admin"))) {
+      throw badInput("input", "you cannot deactivate yourself or remove your own admin role");
+    }
+    return this.db.transaction(async (tx) => {
+      const before = await findUser(tx, id);
+      if (!before) throw notFound("User", id);
+      const [after] = await tx
+        .update(users)
+        .set({ ...changes, name: changes.name?.trim(), updatedAt: new Date() })
+        .where(eq(users.id, id))
+        .returning();
+      await appendAudit(tx, { actorId, action: "user.update", entityType: "user", entityId: id, before: auditedFields(before), after: auditedFields(after!) });
+      return after!;
+    });
+  }
+
+  async setExternalId(actorId: number, userId: number, provider: string, externalId: string): Promise<UserRow> {
+    const normalizedProvider = provider.trim().toLowerCase();
+    const normalizedId = externalId.trim();
+    if (!PROVIDER_PATTERN.test(normalizedProvider)) throw badInput("provider", "must be a lower-case name such as intercom, aircall or google");
+    if (!normalizedId || normalizedId.length > 255) throw badInput("externalId", "must be 1 to 255 characters");
+    try {
+      return await this.db.transaction(async (tx) => {
+        const user = await findUser(tx, userId);
+        if (!user) throw notFound("User", userId);
+        const [taken] = await tx
+          .select({ userId: userExternalIds.userId })
+          .from(userExternalIds)
+          .where(and(eq(userExternalIds.provider, normalizedProvider), eq(userExternalIds.externalId, normalizedId), ne(userExternalIds.userId, userId)));
+        if (taken) throw conflict(`${normalizedProvider} id ${normalizedId} already belongs to user ${taken.userId}`, { field: "externalId" });
+        const [previous] = await tx
+          .select({ externalId: userExternalIds.externalId })
+          .from(userExternalIds)
+          .where(and(eq(userExternalIds.userId, userId), eq(userExternalIds.provider, normalizedProvider)));
+        await tx
+          .insert(userExternalIds)
+          .values({ userId, provider: normalizedProvider, externalId: normalizedId })
+          .onConflictDoUpdate({
+            target: [userExternalIds.userId, userExternalIds.provider],
+            set: { externalId: normalizedId, updatedAt: new Date() },
+          });
+        await appendAudit(tx, {
+          actorId,
+          action: "user.set_external_id",
+          entityType: "user",
+          entityId: userId,
+          before: previous ? { provider: normalizedProvider, externalId: previous.externalId } : null,
+          after: { provider: normalizedProvider, externalId: normalizedId },
+        });
+        return user;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, "user_external_ids_provider_external_unique")) {
+        throw conflict(`${normalizedProvider} id ${normalizedId} already belongs to another user`, { field: "externalId" });
+      }
+      throw error;
+    }
+  }
+}

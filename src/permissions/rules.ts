@@ -1,0 +1,98 @@
+import { allow, deny, or, shield, type IRules } from "graphql-shield";
+import type { Context } from "../graphql/context.js";
+import { AppError, forbidden, unauthenticated } from "../lib/errors.js";
+import {
+  canSeeParentUser,
+  canSeeUserArg,
+  canViewParentTeam,
+  canViewTeamArg,
+  isAdmin,
+  isAuthenticated,
+  isManager,
+  isSelfOrAdminByOptionalArg,
+  ownsApiKeyArg,
+} from "./predicates.js";
+
+const isAdminOrManager = or(isAdmin, isManager);
+
+/**
+ * Who may read or do what, in one place. Every field not named here is denied (fallbackRule), so a
+ * new field is invisible until a rule is written for it; test/permissions.rules.test.ts lists the
+ * map so that every change of who-can-do-what shows in review.
+ */
+export const ruleTree = {
+  Query: {
+    me: isAuthenticated,
+    user: canSeeUserArg("id"),
+    users: isAdminOrManager,
+    team: canViewTeamArg("id"),
+    teams: isAuthenticated,
+    kpiDefinitions: isAdminOrManager,
+    kpiDefinition: isAdminOrManager,
+    auditLog: isAdmin,
+    apiKeys: isSelfOrAdminByOptionalArg("userId"),
+  },
+  Mutation: {
+    createUser: isAdmin,
+    updateUser: isAdmin,
+    setUserExternalId: isAdmin,
+    createTeam: isAdmin,
+    updateTeam: isAdmin,
+    addTeamMember: isAdmin,
+    removeTeamMember: isAdmin,
+    createApiKey: isAuthenticated,
+    revokeApiKey: or(isAdmin, ownsApiKeyArg("id")),
+    createKpiDefinition: isAdmin,
+    updateKpiDefinition: isAdmin,
+  },
+  // Reaching a User is guarded by the field that returns it; its private parts are guarded again here.
+  User: {
+    id: allow,
+    name: allow,
+    role: allow,
+    isActive: allow,
+    createdAt: allow,
+    email: canSeeParentUser,
+    teams: canSeeParentUser,
+    externalIds: isAdmin,
+  },
+  ExternalId: { "*": allow },
+  Team: {
+    id: allow,
+    name: allow,
+    createdAt: allow,
+    manager: allow,
+    members: canViewParentTeam,
+  },
+  TeamMember: { user: allow },
+  KpiDefinition: {
+    id: allow,
+    name: allow,
+    description: allow,
+    category: allow,
+    calculationType: allow,
+    dataSource: isAdmin,
+    unit: allow,
+    aggregationPeriod: allow,
+    targetType: allow,
+    isActive: allow,
+    createdBy: allow,
+    createdAt: allow,
+    updatedAt: allow,
+  },
+  ApiKey: { "*": allow },
+  ApiKeyCreated: { "*": allow },
+  AuditEntry: { "*": isAdmin },
+} satisfies IRules;
+
+// A denial says only that it is one: the same error whether or not the target exists.
+function denial(_error: unknown, _parent: unknown, _args: unknown, ctx: Context): AppError {
+  return ctx.viewer ? forbidden() : unauthenticated();
+}
+
+export const permissions = shield(ruleTree, {
+  fallbackRule: deny,
+  fallbackError: denial as never,
+  // Domain errors (NOT_FOUND, CONFLICT, …) pass through to the error formatter, which hides anything unexpected.
+  allowExternalErrors: true,
+});

@@ -132,7 +132,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
-  const base = config.publicUrl ?? `http://localhost:${port}`;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
+  const base = config.publicUrl ?? `http://${host}:${port}`;
 
   return {
     url: base,

@@ -91,7 +91,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
   });
   await apollo.start();
 
-  app.use(
+  // app.all matches /graphql exactly; app.use would also answer /graphql/anything.
+  app.all(
     "/graphql",
     express.json({ limit: config.graphql.bodyLimit }),
     batchLimit(config.graphql.maxBatchOperations),

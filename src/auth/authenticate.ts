@@ -14,6 +14,9 @@ export interface Viewer {
   via: "jwt" | "api_key";
 }
 
+// users.id is a PostgreSQL integer: a larger subject can match nobody, and must not reach the query (22003).
+const MAX_USER_ID = 2_147_483_647;
+
 const viewerColumns = { id: users.id, role: users.role, name: users.name, email: users.email, isActive: users.isActive };
 
 export class Authenticator {
@@ -37,7 +40,7 @@ export class Authenticator {
     const condition =
       this.subject === "email"
         ? eq(users.email, subject.toLowerCase())
-        : /^\d{1,10}$/.test(subject)
+        : /^\d{1,10}$/.test(subject) && Number(subject) <= MAX_USER_ID
           ? eq(users.id, Number(subject))
           : undefined;
     if (!condition) throw unauthenticated("Invalid token");

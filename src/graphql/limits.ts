@@ -5,10 +5,12 @@ import type { NextFunction, Request, Response } from "express";
 import {
   getNamedType,
   getNullableType,
+  getVariableValues,
   GraphQLError,
   isLeafType,
   isListType,
   type GraphQLSchema,
+  type ValidationContext,
   type ValidationRule,
 } from "graphql";
 import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
@@ -16,11 +18,38 @@ import type { Config } from "../config/config.js";
 
 type Limits = Config["graphql"];
 
+/**
+ * graphql-armor throws its error out of the validation rule by default; graphql-js's validate() does
+ * not catch it, so Apollo answered 500. Reporting it to the validation context instead makes it an
+ * ordinary validation error (400, BAD_USER_INPUT) that names the variable to raise.
+ */
+function reportLimit(variable: string) {
+  return (context: ValidationContext | null, error: GraphQLError) => {
+    const message = error.message.replace(/^Syntax Error: /, "").replace(/\.$/, "");
+    const limitError = new GraphQLError(`${message} (${variable}).`, { extensions: { limit: variable } });
+    // The rules always run with a context; should one ever lack it, fail closed rather than accept.
+    if (!context) throw limitError;
+    context.reportError(limitError);
+  };
+}
+
 /** Depth and alias caps, checked while the query is validated, before any resolver runs. */
 export function limitValidationRules(limits: Limits): ValidationRule[] {
   return [
-    maxDepthRule({ n: limits.maxDepth, exposeLimits: true, ignoreIntrospection: true, flattenFragments: true }) as unknown as ValidationRule,
-    maxAliasesRule({ n: limits.maxAliases, exposeLimits: true }) as unknown as ValidationRule,
+    maxDepthRule({
+      n: limits.maxDepth,
+      exposeLimits: true,
+      ignoreIntrospection: true,
+      flattenFragments: true,
+      propagateOnRejection: false,
+      onReject: [reportLimit("MAX_QUERY_DEPTH")],
+    }) as unknown as ValidationRule,
+    maxAliasesRule({
+      n: limits.maxAliases,
+      exposeLimits: true,
+      propagateOnRejection: false,
+      onReject: [reportLimit("MAX_ALIASES")],
+    }) as unknown as ValidationRule,
   ];
 }
 
@@ -46,7 +75,10 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
+        async didResolveOperation({ request, document, operation }) {
+          // Variables that do not coerce are refused by execution (BAD_USER_INPUT) before any resolver
+          // runs; getComplexity would throw on them instead, so leave them to it.
+          if (getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {}).errors) return;
           const cost = getComplexity({
             schema,
             query: document,

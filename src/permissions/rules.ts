@@ -17,7 +17,7 @@ const isAdminOrManager = or(isAdmin, isManager);
 
 /**
  * Who may read or do what, in one place. Every field not named here is denied (fallbackRule), so a
- * new field is invisible until a rule is written for it; test/permissions.rules.test.ts lists the
+ * new field is invisible until a rule is written for it; test/unit/permission-rules.test.ts lists the
  * map so that every change of who-can-do-what shows in review.
  */
 export const ruleTree = {

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/config.js";
+
+const SECRET = "a-production-secret-that-is-long-enough-0123456789";
+
+/** Runs loadConfig and returns the ConfigError it throws (failing the test if it does not throw one). */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig", () => {
+  describe("defaults", () => {
+    it("fills every optional variable from an empty environment", () => {
+      const config = loadConfig({});
+      expect(config.env).toBe("development");
+      expect(config.port).toBe(4000);
+      expect(config.host).toBe("0.0.0.0");
+      expect(config.database).toEqual({ url: undefined, poolMax: 10, dataDir: "./data" });
+      expect(config.logLevel).toBe("info");
+      expect(config.auth.subject).toBe("id");
+      expect(config.auth.tokenTtl).toBe("12h");
+      expect(config.graphql).toEqual({
+        introspection: true,
+        hideSchemaDetails: false,
+        maxDepth: 12,
+        maxCost: 20_000,
+        maxAliases: 30,
+        maxBatchOperations: 10,
+        bodyLimit: "1mb",
+      });
+    });
+
+    it("treats empty strings as unset", () => {
+      const config = loadConfig({ PORT: "", LOG_LEVEL: "", DATA_DIR: "" });
+      expect(config.port).toBe(4000);
+      expect(config.logLevel).toBe("info");
+      expect(config.database.dataDir).toBe("./data");
+    });
+
+    it("reads given values, coercing numbers and flags", () => {
+      const config = loadConfig({
+        PORT: "8080",
+        DATA_DIR: "/var/lib/kpi",
+        LOG_LEVEL: "debug",
+        DATABASE_URL: "postgres://kpi@db:5432/kpi",
+        MAX_QUERY_DEPTH: "5",
+        BODY_LIMIT: "512KB",
+        INTROSPECTION: "no",
+      });
+      expect(config.port).toBe(8080);
+      expect(config.database.dataDir).toBe("/var/lib/kpi");
+      expect(config.database.url).toBe("postgres://kpi@db:5432/kpi");
+      expect(config.logLevel).toBe("debug");
+      expect(config.graphql.maxDepth).toBe(5);
+      expect(config.graphql.bodyLimit).toBe("512kb");
+      expect(config.graphql.introspection).toBe(false);
+    });
+  });
+
+  describe("validation", () => {
+    it("names every bad variable in one ConfigError", () => {
+      const error = configError({ PORT: "abc", JWT_SECRET: "short", LOG_LEVEL: "loud", DATABASE_URL: "mysql://x" });
+      expect(error.problems).toHaveLength(4);
+      for (const variable of ["PORT", "JWT_SECRET", "LOG_LEVEL", "DATABASE_URL"]) {
+        expect(error.problems.filter((problem) => problem.startsWith(`${variable}:`))).toHaveLength(1);
+        expect(error.message).toContain(variable);
+      }
+      expect(error.problems.find((p) => p.startsWith("JWT_SECRET:"))).toMatch(/32 characters/);
+    });
+
+    it("rejects out-of-range and malformed values", () => {
+      const error = configError({ PORT: "70000", MAX_QUERY_DEPTH: "0", BODY_LIMIT: "lots", INTROSPECTION: "maybe" });
+      expect(error.problems.map((p) => p.split(":")[0]).sort()).toEqual(["BODY_LIMIT", "INTROSPECTION", "MAX_QUERY_DEPTH", "PORT"]);
+    });
+
+    it("does not print the rejected values (they may be secrets)", () => {
+      const error = configError({ JWT_SECRET: "hunter2-but-short" });
+      expect(error.message).not.toContain("hunter2");
+    });
+  });
+
+  describe("production", () => {
+    it("requires JWT_SECRET or JWT_JWKS_URL", () => {
+      const error = configError({ NODE_ENV: "production" });
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toMatch(/^JWT_SECRET: .*production/);
+
+      expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET })).not.toThrow();
+      expect(() => loadConfig({ NODE_ENV: "production", JWT_JWKS_URL: "https://auth.example.com/.well-known/jwks.json" })).not.toThrow();
+    });
+
+    it("turns introspection off and hides schema details by default", () => {
+      const config = loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET });
+      expect(config.env).toBe("production");
+      expect(config.graphql.introspection).toBe(false);
+      expect(config.graphql.hideSchemaDetails).toBe(true);
+    });
+
+    it("lets INTROSPECTION=true turn introspection back on", () => {
+      const config = loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET, INTROSPECTION: "true" });
+      expect(config.graphql.introspection).toBe(true);
+      expect(config.graphql.hideSchemaDetails).toBe(true);
+    });
+
+    it("keeps introspection on in development and test", () => {
+      expect(loadConfig({ NODE_ENV: "development" }).graphql.introspection).toBe(true);
+      expect(loadConfig({ NODE_ENV: "test" }).graphql.introspection).toBe(true);
+    });
+  });
+});

@@ -17,6 +17,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     // In CI a JSON report as well, from which .ci/run prints its closing "N passed, N failed" line.
-    reporters: process.env.VITEST_JSON_REPORT ? ["default", ["json", { outputFile: process.env.VITEST_JSON_REPORT }]] : ["default"],
+    reporters: process.env.VITEST_JSON_REPORT
+      ? ["default", ["json", { outputFile: process.env.VITEST_JSON_REPORT }]]
+      : ["default"],
   },
 });

@@ -83,11 +83,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     hideSchemaDetailsFromClientErrors: config.graphql.hideSchemaDetails,
     allowBatchedHttpRequests: true,
     validationRules: limitValidationRules(config.graphql),
-    plugins: [
-      costLimitPlugin(schema, config.graphql.maxCost),
-      loggingPlugin,
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-    ],
+    plugins: [costLimitPlugin(schema, config.graphql.maxCost), loggingPlugin, ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();
 
@@ -133,7 +129,12 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
-  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
+  const host =
+    config.host === "0.0.0.0" || config.host === "::"
+      ? "localhost"
+      : config.host.includes(":")
+        ? `[${config.host}]`
+        : config.host;
   const base = config.publicUrl ?? `http://${host}:${port}`;
 
   return {

@@ -75,7 +75,8 @@ async function run(
       return 0;
     }
     case "seed:demo": {
-      if (!(await isDatabaseEmpty(database.db))) return fail("The database already has users; demo data is only loaded into an empty one");
+      if (!(await isDatabaseEmpty(database.db)))
+        return fail("The database already has users; demo data is only loaded into an empty one");
       await seedDemo(database.db);
       process.stderr.write("Demo data loaded. Admin: admin@example.com\n");
       return 0;

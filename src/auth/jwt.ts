@@ -41,11 +41,12 @@ export class JwtService {
   async verify(token: string): Promise<TokenSubject> {
     const options = { issuer: this.auth.issuer, audience: this.auth.audience, requiredClaims: ["sub", "exp"] };
     try {
-      const { payload } = this.secret && (!this.jwks || headerAlg(token) === "HS256")
-        ? await jwtVerify(token, this.secret, { ...options, algorithms: ["HS256"] })
-        : this.jwks
-          ? await jwtVerify(token, this.jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS })
-          : await Promise.reject(unauthenticated("Token authentication is not configured"));
+      const { payload } =
+        this.secret && (!this.jwks || headerAlg(token) === "HS256")
+          ? await jwtVerify(token, this.secret, { ...options, algorithms: ["HS256"] })
+          : this.jwks
+            ? await jwtVerify(token, this.jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS })
+            : await Promise.reject(unauthenticated("Token authentication is not configured"));
       return { subject: payload.sub! };
     } catch (error) {
       if (error instanceof AppError) throw error;

@@ -11,7 +11,12 @@ const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     HOST: z.string().min(1).default("0.0.0.0"),
-    PORT: z.coerce.number({ message: "must be a number" }).int().min(0).max(65535, "must be a port number (0-65535)").default(4000),
+    PORT: z.coerce
+      .number({ message: "must be a number" })
+      .int()
+      .min(0)
+      .max(65535, "must be a port number (0-65535)")
+      .default(4000),
     PUBLIC_URL: z.url("must be a URL such as https://kpi.example.com").optional(),
     DATABASE_URL: z
       .string()
@@ -92,9 +97,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const raw = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`));
   }
   const env = parsed.data;
   const production = env.NODE_ENV === "production";

@@ -26,4 +26,3 @@ export async function runMigrations(pool: pg.Pool, today = new Date()): Promise<
     client.release();
   }
 }
-

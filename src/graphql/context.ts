@@ -14,7 +14,13 @@ export interface Context {
   log: Logger;
 }
 
-export function createContext(args: { db: Db; services: Services; viewer: Viewer | null; requestId: string; log: Logger }): Context {
+export function createContext(args: {
+  db: Db;
+  services: Services;
+  viewer: Viewer | null;
+  requestId: string;
+  log: Logger;
+}): Context {
   return {
     viewer: args.viewer,
     access: new Access(args.db, args.viewer),

@@ -24,7 +24,10 @@ interface ValidationFailure {
 function describeValidation(errors: ValidationFailure[], prefix = ""): Array<{ field: string; message: string }> {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message: message.replace(`${error.property} `, "") }));
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field,
+      message: message.replace(`${error.property} `, ""),
+    }));
     return [...own, ...describeValidation(error.children ?? [], field)];
   });
 }

@@ -87,9 +87,12 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
             estimators: [objectCountEstimator],
           });
           if (cost > maxCost) {
-            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost} (MAX_QUERY_COST); ask for fewer or smaller lists`, {
-              extensions: { code: "BAD_USER_INPUT", limit: "MAX_QUERY_COST", cost, maxCost, http: { status: 400 } },
-            });
+            throw new GraphQLError(
+              `Query cost ${cost} exceeds the limit of ${maxCost} (MAX_QUERY_COST); ask for fewer or smaller lists`,
+              {
+                extensions: { code: "BAD_USER_INPUT", limit: "MAX_QUERY_COST", cost, maxCost, http: { status: 400 } },
+              },
+            );
           }
         },
       };

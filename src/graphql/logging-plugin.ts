@@ -9,7 +9,8 @@ export const loggingPlugin: ApolloServerPlugin<Context> = {
     return {
       async didEncounterErrors({ errors, operationName }) {
         for (const error of errors) {
-          if (isUnexpected(error)) contextValue.log.error({ err: error.originalError ?? error, operationName }, "unexpected error");
+          if (isUnexpected(error))
+            contextValue.log.error({ err: error.originalError ?? error, operationName }, "unexpected error");
         }
       },
       async willSendResponse({ operationName, errors }) {

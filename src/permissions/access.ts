@@ -89,4 +89,3 @@ export class Access {
     return new Set([...(await this.managedTeamIds()), ...(await this.memberTeamIds())]);
   }
 }
-

@@ -26,8 +26,8 @@ export const canSeeUserArg = (arg: string) =>
   });
 
 /** The same for the User being resolved: guards e-mail, team memberships and figures. */
-export const canSeeParentUser = rule("canSeeParentUser", { cache: "no_cache" })(
-  (parent: { id: number }, _args, ctx: Context) => ctx.access.canSeePrivateDataOf(parent.id),
+export const canSeeParentUser = rule("canSeeParentUser", { cache: "no_cache" })((parent: { id: number }, _args, ctx: Context) =>
+  ctx.access.canSeePrivateDataOf(parent.id),
 );
 
 export const canViewTeamArg = (arg: string) =>
@@ -36,8 +36,8 @@ export const canViewTeamArg = (arg: string) =>
     return ctx.access.isAdmin || (id !== null && (await ctx.access.canViewTeam(id)));
   });
 
-export const canViewParentTeam = rule("canViewParentTeam", { cache: "no_cache" })(
-  (parent: { id: number }, _args, ctx: Context) => ctx.access.canViewTeam(parent.id),
+export const canViewParentTeam = rule("canViewParentTeam", { cache: "no_cache" })((parent: { id: number }, _args, ctx: Context) =>
+  ctx.access.canViewTeam(parent.id),
 );
 
 /** No `userId` argument (the viewer's own), the viewer's own id, or an admin. */

@@ -83,11 +83,15 @@ export const demoTeams: DemoTeam[] = [
           inputs: [
             {
               variable: "positive_ratings",
-              source: query("SELECT COUNT(*) FROM ratings WHERE user_id = :user_id AND rating >= 4 AND created_at >= :start_date AND created_at < :end_date"),
+              source: query(
+                "SELECT COUNT(*) FROM ratings WHERE user_id = :user_id AND rating >= 4 AND created_at >= :start_date AND created_at < :end_date",
+              ),
             },
             {
               variable: "total_ratings",
-              source: query("SELECT COUNT(*) FROM ratings WHERE user_id = :user_id AND created_at >= :start_date AND created_at < :end_date"),
+              source: query(
+                "SELECT COUNT(*) FROM ratings WHERE user_id = :user_id AND created_at >= :start_date AND created_at < :end_date",
+              ),
             },
           ],
         },
@@ -138,7 +142,9 @@ export const demoTeams: DemoTeam[] = [
         name: "Deals Closed",
         description: "Deals won in the period.",
         calculationType: "query",
-        dataSource: query("SELECT COUNT(*) FROM deals WHERE owner_id = :user_id AND status = 'won' AND closed_at >= :start_date AND closed_at < :end_date"),
+        dataSource: query(
+          "SELECT COUNT(*) FROM deals WHERE owner_id = :user_id AND status = 'won' AND closed_at >= :start_date AND closed_at < :end_date",
+        ),
         unit: "count",
         aggregationPeriod: "monthly",
         targetType: "higher_better",
@@ -162,7 +168,11 @@ export const demoTeams: DemoTeam[] = [
         name: "Call Volume",
         description: "Calls made and taken in Aircall.",
         calculationType: "api",
-        dataSource: { type: "aircall", metric: "call_count", filters: { user_id: ":user_id", from: ":start_date", to: ":end_date" } },
+        dataSource: {
+          type: "aircall",
+          metric: "call_count",
+          filters: { user_id: ":user_id", from: ":start_date", to: ":end_date" },
+        },
         unit: "count",
         aggregationPeriod: "monthly",
         targetType: "higher_better",
@@ -179,11 +189,15 @@ export const demoTeams: DemoTeam[] = [
           inputs: [
             {
               variable: "converted_leads",
-              source: query("SELECT COUNT(*) FROM leads WHERE owner_id = :user_id AND converted AND created_at >= :start_date AND created_at < :end_date"),
+              source: query(
+                "SELECT COUNT(*) FROM leads WHERE owner_id = :user_id AND converted AND created_at >= :start_date AND created_at < :end_date",
+              ),
             },
             {
               variable: "total_leads",
-              source: query("SELECT COUNT(*) FROM leads WHERE owner_id = :user_id AND created_at >= :start_date AND created_at < :end_date"),
+              source: query(
+                "SELECT COUNT(*) FROM leads WHERE owner_id = :user_id AND created_at >= :start_date AND created_at < :end_date",
+              ),
             },
           ],
         },
@@ -221,7 +235,9 @@ export const demoTeams: DemoTeam[] = [
         name: "Tasks Completed",
         description: "Operational tasks completed in the period.",
         calculationType: "query",
-        dataSource: query("SELECT COUNT(*) FROM tasks WHERE assignee_id = :user_id AND completed_at >= :start_date AND completed_at < :end_date"),
+        dataSource: query(
+          "SELECT COUNT(*) FROM tasks WHERE assignee_id = :user_id AND completed_at >= :start_date AND completed_at < :end_date",
+        ),
         unit: "count",
         aggregationPeriod: "monthly",
         targetType: "higher_better",
@@ -238,11 +254,15 @@ export const demoTeams: DemoTeam[] = [
           inputs: [
             {
               variable: "estimated_hours",
-              source: query("SELECT COALESCE(SUM(estimated_hours), 0) FROM tasks WHERE assignee_id = :user_id AND completed_at >= :start_date AND completed_at < :end_date"),
+              source: query(
+                "SELECT COALESCE(SUM(estimated_hours), 0) FROM tasks WHERE assignee_id = :user_id AND completed_at >= :start_date AND completed_at < :end_date",
+              ),
             },
             {
               variable: "spent_hours",
-              source: query("SELECT COALESCE(SUM(spent_hours), 0) FROM tasks WHERE assignee_id = :user_id AND completed_at >= :start_date AND completed_at < :end_date"),
+              source: query(
+                "SELECT COALESCE(SUM(spent_hours), 0) FROM tasks WHERE assignee_id = :user_id AND completed_at >= :start_date AND completed_at < :end_date",
+              ),
             },
           ],
         },
@@ -275,11 +295,15 @@ export const demoTeams: DemoTeam[] = [
           inputs: [
             {
               variable: "on_time",
-              source: query("SELECT COUNT(*) FROM tasks WHERE assignee_id = :user_id AND completed_at <= due_at AND completed_at >= :start_date AND completed_at < :end_date"),
+              source: query(
+                "SELECT COUNT(*) FROM tasks WHERE assignee_id = :user_id AND completed_at <= due_at AND completed_at >= :start_date AND completed_at < :end_date",
+              ),
             },
             {
               variable: "completed",
-              source: query("SELECT COUNT(*) FROM tasks WHERE assignee_id = :user_id AND completed_at >= :start_date AND completed_at < :end_date"),
+              source: query(
+                "SELECT COUNT(*) FROM tasks WHERE assignee_id = :user_id AND completed_at >= :start_date AND completed_at < :end_date",
+              ),
             },
           ],
         },

@@ -44,11 +44,17 @@ export async function seedDemo(db: Db, today = new Date()): Promise<{ adminId: n
   const next = random(20_261_125);
 
   return db.transaction(async (tx) => {
-    const [admin] = await tx.insert(users).values({ ...demoAdmin, role: "admin" }).returning();
+    const [admin] = await tx
+      .insert(users)
+      .values({ ...demoAdmin, role: "admin" })
+      .returning();
     const assignmentStart = months[0]!.start;
 
     for (const demoTeam of demoTeams) {
-      const [manager] = await tx.insert(users).values({ ...demoTeam.manager, role: "manager" }).returning();
+      const [manager] = await tx
+        .insert(users)
+        .values({ ...demoTeam.manager, role: "manager" })
+        .returning();
       const [team] = await tx.insert(teams).values({ name: demoTeam.name, managerId: manager!.id }).returning();
       const members = await tx
         .insert(users)
@@ -56,7 +62,11 @@ export async function seedDemo(db: Db, today = new Date()): Promise<{ adminId: n
         .returning();
       await tx.insert(teamMembers).values(members.map((member) => ({ teamId: team!.id, userId: member.id })));
       const externalIds = demoTeam.members.flatMap((demoMember, i) =>
-        Object.entries(demoMember.externalIds ?? {}).map(([provider, externalId]) => ({ userId: members[i]!.id, provider, externalId })),
+        Object.entries(demoMember.externalIds ?? {}).map(([provider, externalId]) => ({
+          userId: members[i]!.id,
+          provider,
+          externalId,
+        })),
       );
       if (externalIds.length > 0) await tx.insert(userExternalIds).values(externalIds);
 

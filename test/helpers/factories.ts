@@ -14,7 +14,10 @@ import {
 /** Unique per call across parallel test files, so tests sharing one database never collide. */
 export const unique = (label = "x") => `${label}-${randomUUID().slice(0, 8)}`;
 
-export async function buildUser(db: Db, overrides: Partial<{ name: string; email: string; role: UserRole; isActive: boolean }> = {}): Promise<UserRow> {
+export async function buildUser(
+  db: Db,
+  overrides: Partial<{ name: string; email: string; role: UserRole; isActive: boolean }> = {},
+): Promise<UserRow> {
   const [user] = await db
     .insert(users)
     .values({
@@ -27,7 +30,10 @@ export async function buildUser(db: Db, overrides: Partial<{ name: string; email
   return user!;
 }
 
-export async function buildTeam(db: Db, options: { manager?: UserRow | null; members?: UserRow[]; name?: string } = {}): Promise<TeamRow> {
+export async function buildTeam(
+  db: Db,
+  options: { manager?: UserRow | null; members?: UserRow[]; name?: string } = {},
+): Promise<TeamRow> {
   const manager = options.manager === undefined ? await buildUser(db, { role: "manager" }) : options.manager;
   const [team] = await db
     .insert(teams)
@@ -39,7 +45,10 @@ export async function buildTeam(db: Db, options: { manager?: UserRow | null; mem
   return team!;
 }
 
-export async function buildDefinition(db: Db, overrides: Partial<typeof kpiDefinitions.$inferInsert> = {}): Promise<KpiDefinitionRow> {
+export async function buildDefinition(
+  db: Db,
+  overrides: Partial<typeof kpiDefinitions.$inferInsert> = {},
+): Promise<KpiDefinitionRow> {
   const [definition] = await db
     .insert(kpiDefinitions)
     .values({

@@ -1,6 +1,6 @@
 import type { UserRow, TeamRow } from "../../src/db/schema/index.js";
 import { buildTeam, buildUser } from "./factories.js";
-import type { TestServer } from "./server.js";
+import { startTestServer, type TestServer } from "./server.js";
 
 /**
  * The six roles every permission test walks (DEVELOPERS.md): nobody, the user concerned, another
@@ -33,4 +33,11 @@ export async function createRoleWorld(server: TestServer): Promise<RoleWorld> {
   const tokens = { anonymous: null } as Record<RoleName, string | null>;
   for (const [name, row] of Object.entries(users)) tokens[name as RoleName] = await server.jwt.sign(row);
   return { users, team, otherTeam, tokens };
+}
+
+/** A started test server with its role world, and the admin's token for the common case. */
+export async function startServerWithRoles(env: Record<string, string> = {}) {
+  const server = await startTestServer(env);
+  const world = await createRoleWorld(server);
+  return { server, world, admin: world.tokens.admin! };
 }

@@ -22,7 +22,11 @@ export interface TestServer {
   jwt: JwtService;
   running: RunningServer;
   /** Sends one GraphQL operation over HTTP, with a bearer token when given. */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+  ): Promise<GraphQLResponse<T>>;
   /** Sends a raw POST body to /graphql. */
   post(body: string, headers?: Record<string, string>): Promise<Response>;
   stop(): Promise<void>;

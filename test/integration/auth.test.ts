@@ -42,7 +42,10 @@ async function withHeader(authorization: string, query = ME): Promise<GraphQLRes
 
 function expectRefused(res: GraphQLResponse, label?: string) {
   expect(res.status, label).toBe(401);
-  expect(res.errors?.map((e) => e.extensions?.code), label).toEqual(["UNAUTHENTICATED"]);
+  expect(
+    res.errors?.map((e) => e.extensions?.code),
+    label,
+  ).toEqual(["UNAUTHENTICATED"]);
   expect(res.data ?? null).toBeNull();
 }
 
@@ -155,7 +158,10 @@ describe("API keys", () => {
 
   it("stores only the prefix and a sha256 hash of the token", async () => {
     const key = await createKey();
-    const [row] = await server.database.db.select().from(apiKeys).where(eq(apiKeys.id, Number(key.id)));
+    const [row] = await server.database.db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.id, Number(key.id)));
     expect(row).toBeDefined();
     expect(row!.userId).toBe(owner.id);
     expect(row!.prefix).toBe(key.token.slice("kpik_".length, "kpik_".length + 12));
@@ -169,7 +175,8 @@ describe("API keys", () => {
 
   it("lists the key with its prefix and sets lastUsedAt after use", async () => {
     const key = await createKey();
-    const listed = () => server.gql(LIST_KEYS, {}, ownerJwt).then((res) => res.data?.apiKeys.find((k: { id: string }) => k.id === key.id));
+    const listed = () =>
+      server.gql(LIST_KEYS, {}, ownerJwt).then((res) => res.data?.apiKeys.find((k: { id: string }) => k.id === key.id));
     const before = await listed();
     expect(before).toMatchObject({ name: key.name, prefix: key.token.slice(5, 17), lastUsedAt: null, revokedAt: null });
 

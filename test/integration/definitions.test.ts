@@ -2,18 +2,14 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kpiDefinitions, kpiMeasurements, userKpis } from "../../src/db/schema/index.js";
 import { buildDefinition, buildUser, unique } from "../helpers/factories.js";
-import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startServerWithRoles, type RoleWorld } from "../helpers/roles.js";
+import type { TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 let world: RoleWorld;
 let admin: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  world = await createRoleWorld(server);
-  admin = world.tokens.admin!;
-});
+beforeAll(async () => ({ server, world, admin } = await startServerWithRoles()));
 afterAll(() => server?.stop());
 
 const FIELDS = "id name category calculationType dataSource unit aggregationPeriod targetType isActive createdBy { id }";
@@ -46,7 +42,10 @@ const designExamples = {
     type: "formula",
     formula: "(positive_ratings / total_ratings) * 100",
     inputs: [
-      { variable: "positive_ratings", source: { type: "database", query: "SELECT COUNT(*) FROM ratings WHERE user_id = :user_id AND rating >= 4" } },
+      {
+        variable: "positive_ratings",
+        source: { type: "database", query: "SELECT COUNT(*) FROM ratings WHERE user_id = :user_id AND rating >= 4" },
+      },
       { variable: "total_ratings", source: { type: "database", query: "SELECT COUNT(*) FROM ratings WHERE user_id = :user_id" } },
     ],
   },
@@ -81,8 +80,25 @@ describe("createKpiDefinition", () => {
     ["API", "no metric", { type: "aircall" }, /dataSource\.metric/],
     ["API", "a non-http URL", { type: "http", url: "file:///etc/passwd" }, /dataSource\.url/],
     ["FORMULA", "no formula", { type: "formula", inputs: [] }, /dataSource\.formula/],
-    ["FORMULA", "a duplicate variable", { type: "formula", formula: "a", inputs: [{ variable: "a", source: { type: "kpi", kpiDefinitionId: 1 } }, { variable: "a", source: { type: "kpi", kpiDefinitionId: 2 } }] }, /inputs\[1\]\.variable/],
-    ["FORMULA", "an input without a source", { type: "formula", formula: "a", inputs: [{ variable: "a" }] }, /inputs\[0\]\.source/],
+    [
+      "FORMULA",
+      "a duplicate variable",
+      {
+        type: "formula",
+        formula: "a",
+        inputs: [
+          { variable: "a", source: { type: "kpi", kpiDefinitionId: 1 } },
+          { variable: "a", source: { type: "kpi", kpiDefinitionId: 2 } },
+        ],
+      },
+      /inputs\[1\]\.variable/,
+    ],
+    [
+      "FORMULA",
+      "an input without a source",
+      { type: "formula", formula: "a", inputs: [{ variable: "a" }] },
+      /inputs\[0\]\.source/,
+    ],
     ["MANUAL", "min above max", { type: "manual", allowed_range: { min: 5, max: 1 } }, /allowed_range/],
     ["MANUAL", "a text bound", { type: "manual", allowed_range: { min: "1", max: 5 } }, /allowed_range\.min/],
     ["MANUAL", "a list instead of an object", [1, 5], /dataSource/],
@@ -106,7 +122,11 @@ describe("createKpiDefinition", () => {
 
   it("refuses a second active definition with the same name, but allows it once the first is archived", async () => {
     const first = await buildDefinition(server.database.db);
-    const duplicate = await server.gql(CREATE, { input: base({ name: first.name.toLowerCase(), calculationType: "MANUAL" }) }, admin);
+    const duplicate = await server.gql(
+      CREATE,
+      { input: base({ name: first.name.toLowerCase(), calculationType: "MANUAL" }) },
+      admin,
+    );
     expect(duplicate.errors?.[0]?.extensions?.code).toBe("CONFLICT");
     await server.gql(UPDATE, { id: String(first.id), input: { isActive: false } }, admin);
     const replacement = await server.gql(CREATE, { input: base({ name: first.name, calculationType: "MANUAL" }) }, admin);
@@ -145,7 +165,10 @@ describe("updateKpiDefinition", () => {
     const definition = await buildDefinition(server.database.db);
     const res = await server.gql(
       UPDATE,
-      { id: String(definition.id), input: { description: "Clearer", unit: "points", dataSource: { type: "manual", allowed_range: { min: 0, max: 100 } } } },
+      {
+        id: String(definition.id),
+        input: { description: "Clearer", unit: "points", dataSource: { type: "manual", allowed_range: { min: 0, max: 100 } } },
+      },
       admin,
     );
     expect(res.errors).toBeUndefined();
@@ -165,9 +188,17 @@ describe("updateKpiDefinition", () => {
       expect(res.errors?.[0]?.message).toMatch(/archive/);
     }
     const [unchanged] = await server.database.db.select().from(kpiDefinitions).where(eq(kpiDefinitions.id, definition.id));
-    expect(unchanged).toMatchObject({ aggregationPeriod: "monthly", targetType: "higher_better", dataSource: definition.dataSource });
+    expect(unchanged).toMatchObject({
+      aggregationPeriod: "monthly",
+      targetType: "higher_better",
+      dataSource: definition.dataSource,
+    });
 
-    const renamed = await server.gql(UPDATE, { id: String(definition.id), input: { name: unique("Renamed"), isActive: false } }, admin);
+    const renamed = await server.gql(
+      UPDATE,
+      { id: String(definition.id), input: { name: unique("Renamed"), isActive: false } },
+      admin,
+    );
     expect(renamed.data!.updateKpiDefinition.isActive).toBe(false);
   });
 
@@ -182,7 +213,11 @@ describe("updateKpiDefinition", () => {
     const missing = await server.gql(UPDATE, { id: "99999999", input: { name: "x" } }, admin);
     expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     const definition = await buildDefinition(server.database.db);
-    const wrongShape = await server.gql(UPDATE, { id: String(definition.id), input: { dataSource: { type: "database", query: "SELECT 1" } } }, admin);
+    const wrongShape = await server.gql(
+      UPDATE,
+      { id: String(definition.id), input: { dataSource: { type: "database", query: "SELECT 1" } } },
+      admin,
+    );
     expect(wrongShape.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
+import { startServerWithRoles, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type GraphQLResponse, type TestServer } from "../helpers/server.js";
 
 /**
@@ -35,10 +35,7 @@ const DASHBOARD_QUERY = `{
 let server: TestServer;
 let world: RoleWorld;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  world = await createRoleWorld(server);
-});
+beforeAll(async () => ({ server, world } = await startServerWithRoles()));
 afterAll(() => server?.stop());
 
 describe("query depth (MAX_QUERY_DEPTH)", () => {
@@ -309,7 +306,11 @@ describe("routing", () => {
     const get = await fetch(`${server.url}/no-such-route`);
     expect(get.status).toBe(404);
     expect(await get.json()).toEqual({ error: "Not found" });
-    const post = await fetch(`${server.url}/api/graphql`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    const post = await fetch(`${server.url}/api/graphql`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
     expect(post.status).toBe(404);
   });
 

@@ -56,14 +56,23 @@ async function buildAssignment(overrides: Partial<typeof userKpis.$inferInsert> 
   const definition = await buildDefinition(db);
   const [row] = await db
     .insert(userKpis)
-    .values({ userId: user.id, kpiDefinitionId: definition.id, targetValue: 10, weight: 50, startDate: "2024-01-01", ...overrides })
+    .values({
+      userId: user.id,
+      kpiDefinitionId: definition.id,
+      targetValue: 10,
+      weight: 50,
+      startDate: "2024-01-01",
+      ...overrides,
+    })
     .returning();
   return row!;
 }
 
 describe("runMigrations", () => {
   it("is a no-op the second time: no error, no new migration rows", async () => {
-    const before = await pool.query<{ id: number; hash: string }>("SELECT id, hash FROM drizzle.__drizzle_migrations ORDER BY id");
+    const before = await pool.query<{ id: number; hash: string }>(
+      "SELECT id, hash FROM drizzle.__drizzle_migrations ORDER BY id",
+    );
     expect(before.rows.length).toBeGreaterThan(0);
 
     await expect(runMigrations(pool)).resolves.toBeUndefined();
@@ -160,7 +169,13 @@ describe("constraints", () => {
     it("rejects a weight above 100 or below 0, and accepts the bounds", async () => {
       const user = await buildUser(db);
       const definition = await buildDefinition(db);
-      const values = (weight: number, startDate: string) => ({ userId: user.id, kpiDefinitionId: definition.id, targetValue: 1, weight, startDate });
+      const values = (weight: number, startDate: string) => ({
+        userId: user.id,
+        kpiDefinitionId: definition.id,
+        targetValue: 1,
+        weight,
+        startDate,
+      });
 
       for (const weight of [101, -1, 100.01]) {
         const error = await pgErrorOf(db.insert(userKpis).values(values(weight, "2024-01-01")));
@@ -176,13 +191,21 @@ describe("constraints", () => {
       expect(error.code).toBe("23514");
       expect(error.constraint).toBe("user_kpis_dates_ordered");
 
-      await expect(buildAssignment({ startDate: "2024-05-10", endDate: "2024-05-10" })).resolves.toMatchObject({ endDate: "2024-05-10" });
+      await expect(buildAssignment({ startDate: "2024-05-10", endDate: "2024-05-10" })).resolves.toMatchObject({
+        endDate: "2024-05-10",
+      });
       await expect(buildAssignment({ startDate: "2024-05-10", endDate: null })).resolves.toMatchObject({ endDate: null });
     });
 
     it("rejects a second assignment of the same definition to the same user from the same day", async () => {
       const first = await buildAssignment({ startDate: "2024-03-01" });
-      const again = { userId: first.userId, kpiDefinitionId: first.kpiDefinitionId, targetValue: 5, weight: 10, startDate: "2024-03-01" };
+      const again = {
+        userId: first.userId,
+        kpiDefinitionId: first.kpiDefinitionId,
+        targetValue: 5,
+        weight: 10,
+        startDate: "2024-03-01",
+      };
       const error = await pgErrorOf(db.insert(userKpis).values(again));
       expect(error.code).toBe("23505");
       expect(error.constraint).toBe("user_kpis_user_definition_start_unique");
@@ -201,7 +224,9 @@ describe("constraints", () => {
     it("rejects a period that ends on or before its start", async () => {
       const assignment = await buildAssignment();
       for (const end of [periodStart, isoDate(new Date(month.getTime() - 86_400_000))]) {
-        const error = await pgErrorOf(db.insert(kpiMeasurements).values({ userKpiId: assignment.id, periodStart, periodEnd: end }));
+        const error = await pgErrorOf(
+          db.insert(kpiMeasurements).values({ userKpiId: assignment.id, periodStart, periodEnd: end }),
+        );
         expect(error.code, `period_end ${end}`).toBe("23514");
         expect(error.constraint).toBe("kpi_measurements_period_ordered");
       }
@@ -210,7 +235,9 @@ describe("constraints", () => {
     it("rejects a second measurement of the same assignment and period (idx_kpi_measurements_user_period)", async () => {
       const assignment = await buildAssignment();
       await db.insert(kpiMeasurements).values({ userKpiId: assignment.id, periodStart, periodEnd, actualValue: 1 });
-      const error = await pgErrorOf(db.insert(kpiMeasurements).values({ userKpiId: assignment.id, periodStart, periodEnd, actualValue: 2 }));
+      const error = await pgErrorOf(
+        db.insert(kpiMeasurements).values({ userKpiId: assignment.id, periodStart, periodEnd, actualValue: 2 }),
+      );
       expect(error.code).toBe("23505");
 
       // Another assignment may be measured for the same period.

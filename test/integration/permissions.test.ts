@@ -291,11 +291,19 @@ describe("User.email", () => {
   });
 
   it("a teammate sees user's name among the members", async () => {
-    const res = await server.gql(`query($id: ID!) { team(id: $id) { members { user { id name } } } }`, { id: id(world.team) }, world.tokens.user);
+    const res = await server.gql(
+      `query($id: ID!) { team(id: $id) { members { user { id name } } } }`,
+      { id: id(world.team) },
+      world.tokens.user,
+    );
     expect(res.errors).toBeUndefined();
     const members = res.data!.team.members.map((m: { user: unknown }) => m.user);
     expect(members).toContainEqual({ id: id(teammate), name: await currentName(teammate.id) });
-    const asTeammate = await server.gql(`query($id: ID!) { team(id: $id) { members { user { id name } } } }`, { id: id(world.team) }, await server.jwt.sign(teammate));
+    const asTeammate = await server.gql(
+      `query($id: ID!) { team(id: $id) { members { user { id name } } } }`,
+      { id: id(world.team) },
+      await server.jwt.sign(teammate),
+    );
     expect(asTeammate.data!.team.members.map((m: { user: unknown }) => m.user)).toContainEqual({
       id: id(world.users.user),
       name: await currentName(world.users.user.id),
@@ -305,7 +313,11 @@ describe("User.email", () => {
   it("a teammate's e-mail is FORBIDDEN to a member; their own is not", async () => {
     const token = await server.jwt.sign(teammate);
     const index = await memberIndexes(token);
-    const res = await server.gql(`query($id: ID!) { team(id: $id) { members { user { id email } } } }`, { id: id(world.team) }, token);
+    const res = await server.gql(
+      `query($id: ID!) { team(id: $id) { members { user { id email } } } }`,
+      { id: id(world.team) },
+      token,
+    );
     expect([...index.keys()].sort()).toEqual([id(world.users.user), id(teammate)].sort());
     // Only user's e-mail is refused, not the teammate's own.
     expect(errorsByPath(res)).toEqual({ [`team.members.${index.get(id(world.users.user))}.user.email`]: "FORBIDDEN" });
@@ -314,7 +326,11 @@ describe("User.email", () => {
   });
 
   it("teamManager sees the e-mails of all members of their team", async () => {
-    const res = await server.gql(`query($id: ID!) { team(id: $id) { members { user { id email } } } }`, { id: id(world.team) }, world.tokens.teamManager);
+    const res = await server.gql(
+      `query($id: ID!) { team(id: $id) { members { user { id email } } } }`,
+      { id: id(world.team) },
+      world.tokens.teamManager,
+    );
     expect(res.errors).toBeUndefined();
     const byId = (a: { id: string }, b: { id: string }) => Number(a.id) - Number(b.id);
     expect(res.data!.team.members.map((m: { user: { id: string } }) => m.user).sort(byId)).toEqual(
@@ -326,10 +342,18 @@ describe("User.email", () => {
   });
 
   it("a member sees their manager's name but not their e-mail", async () => {
-    const named = await server.gql(`query($id: ID!) { team(id: $id) { manager { id name } } }`, { id: id(world.team) }, world.tokens.user);
+    const named = await server.gql(
+      `query($id: ID!) { team(id: $id) { manager { id name } } }`,
+      { id: id(world.team) },
+      world.tokens.user,
+    );
     expect(named.errors).toBeUndefined();
     expect(named.data!.team.manager).toEqual({ id: id(world.users.teamManager), name: world.users.teamManager.name });
-    const res = await server.gql(`query($id: ID!) { team(id: $id) { id manager { id email } } }`, { id: id(world.team) }, world.tokens.user);
+    const res = await server.gql(
+      `query($id: ID!) { team(id: $id) { id manager { id email } } }`,
+      { id: id(world.team) },
+      world.tokens.user,
+    );
     expect(errorsByPath(res)).toEqual({ "team.manager.email": "FORBIDDEN" });
     expect(res.data!.team).toEqual({ id: id(world.team), manager: null });
   });
@@ -339,13 +363,24 @@ describe("User.email", () => {
     const res = await server.gql(doc, { id: id(definition) }, world.tokens.otherManager);
     expect(errorsByPath(res)).toEqual({ "kpiDefinition.createdBy.email": "FORBIDDEN" });
     expect(res.data!.kpiDefinition).toEqual({ name: expect.any(String), createdBy: null });
-    const named = await server.gql(`query($id: ID!) { kpiDefinition(id: $id) { createdBy { id name } } }`, { id: id(definition) }, world.tokens.otherManager);
+    const named = await server.gql(
+      `query($id: ID!) { kpiDefinition(id: $id) { createdBy { id name } } }`,
+      { id: id(definition) },
+      world.tokens.otherManager,
+    );
     expect(named.errors).toBeUndefined();
-    expect(named.data!.kpiDefinition.createdBy).toEqual({ id: id(world.users.user), name: await currentName(world.users.user.id) });
+    expect(named.data!.kpiDefinition.createdBy).toEqual({
+      id: id(world.users.user),
+      name: await currentName(world.users.user.id),
+    });
   });
 
   it("teamManager sees it through the same path", async () => {
-    const res = await server.gql(`query($id: ID!) { kpiDefinition(id: $id) { createdBy { email } } }`, { id: id(definition) }, world.tokens.teamManager);
+    const res = await server.gql(
+      `query($id: ID!) { kpiDefinition(id: $id) { createdBy { email } } }`,
+      { id: id(definition) },
+      world.tokens.teamManager,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.kpiDefinition.createdBy.email).toBe(world.users.user.email);
   });
@@ -353,7 +388,11 @@ describe("User.email", () => {
 
 describe("User.teams", () => {
   it.each(["user", "teamManager", "admin"] as const)("%s sees the teams of user", async (role) => {
-    const res = await server.gql(`query($id: ID!) { user(id: $id) { teams { id } } }`, { id: id(world.users.user) }, world.tokens[role]);
+    const res = await server.gql(
+      `query($id: ID!) { user(id: $id) { teams { id } } }`,
+      { id: id(world.users.user) },
+      world.tokens[role],
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.user.teams).toEqual([{ id: id(world.team) }]);
   });
@@ -367,14 +406,22 @@ describe("User.teams", () => {
   it("a teammate's teams are FORBIDDEN to a member", async () => {
     const token = await server.jwt.sign(teammate);
     const index = await memberIndexes(token);
-    const res = await server.gql(`query($id: ID!) { team(id: $id) { members { user { id teams { id } } } } }`, { id: id(world.team) }, token);
+    const res = await server.gql(
+      `query($id: ID!) { team(id: $id) { members { user { id teams { id } } } } }`,
+      { id: id(world.team) },
+      token,
+    );
     expect([...index.keys()].sort()).toEqual([id(world.users.user), id(teammate)].sort());
     expect(errorsByPath(res)).toEqual({ [`team.members.${index.get(id(world.users.user))}.user.teams`]: "FORBIDDEN" });
     expect(res.data!.team).toBeNull();
   });
 
   it("otherManager: FORBIDDEN through the definition's creator", async () => {
-    const res = await server.gql(`query($id: ID!) { kpiDefinition(id: $id) { id createdBy { id teams { id } } } }`, { id: id(definition) }, world.tokens.otherManager);
+    const res = await server.gql(
+      `query($id: ID!) { kpiDefinition(id: $id) { id createdBy { id teams { id } } } }`,
+      { id: id(definition) },
+      world.tokens.otherManager,
+    );
     expect(errorsByPath(res)).toEqual({ "kpiDefinition.createdBy.teams": "FORBIDDEN" });
     expect(res.data!.kpiDefinition).toEqual({ id: id(definition), createdBy: null });
   });
@@ -397,11 +444,19 @@ describe("Team.members", () => {
   });
 
   it("teamManager may see a report's other team but not its members", async () => {
-    const named = await server.gql(`query($id: ID!) { user(id: $id) { teams { id name } } }`, { id: id(teammate) }, world.tokens.teamManager);
+    const named = await server.gql(
+      `query($id: ID!) { user(id: $id) { teams { id name } } }`,
+      { id: id(teammate) },
+      world.tokens.teamManager,
+    );
     expect(named.errors).toBeUndefined();
     expect(named.data!.user.teams.map((t: { id: string }) => t.id).sort()).toEqual([id(world.team), id(sideTeam)].sort());
 
-    const res = await server.gql(`query($id: ID!) { user(id: $id) { teams { id members { user { id } } } } }`, { id: id(teammate) }, world.tokens.teamManager);
+    const res = await server.gql(
+      `query($id: ID!) { user(id: $id) { teams { id members { user { id } } } } }`,
+      { id: id(teammate) },
+      world.tokens.teamManager,
+    );
     const sideIndex = named.data!.user.teams.findIndex((t: { id: string }) => t.id === id(sideTeam));
     expect(errorsByPath(res)).toEqual({ [`user.teams.${sideIndex}.members`]: "FORBIDDEN" });
     expect(res.data!.user).toBeNull();
@@ -417,13 +472,21 @@ describe("User.externalIds (admin only)", () => {
       world.tokens.admin,
     );
     expect(set.errors).toBeUndefined();
-    const res = await server.gql(`query($id: ID!) { user(id: $id) { externalIds { provider externalId } } }`, { id: id(world.users.user) }, world.tokens.admin);
+    const res = await server.gql(
+      `query($id: ID!) { user(id: $id) { externalIds { provider externalId } } }`,
+      { id: id(world.users.user) },
+      world.tokens.admin,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.user.externalIds).toContainEqual({ provider: "aircall", externalId });
   });
 
   it("teamManager: FORBIDDEN on externalIds of a report", async () => {
-    const res = await server.gql(`query($id: ID!) { user(id: $id) { id externalIds { provider } } }`, { id: id(world.users.user) }, world.tokens.teamManager);
+    const res = await server.gql(
+      `query($id: ID!) { user(id: $id) { id externalIds { provider } } }`,
+      { id: id(world.users.user) },
+      world.tokens.teamManager,
+    );
     expect(errorsByPath(res)).toEqual({ "user.externalIds": "FORBIDDEN" });
     expect(res.data!.user).toBeNull();
   });
@@ -490,7 +553,11 @@ describe("teams lists only the teams one belongs to or manages", () => {
 
 describe("users lists the members of one's teams for a manager", () => {
   const userIds = async (role: RoleName, search?: string) => {
-    const res = await server.gql(`query($filter: UserFilter) { users(filter: $filter, limit: 1000) { id } }`, { filter: search ? { search } : null }, world.tokens[role]);
+    const res = await server.gql(
+      `query($filter: UserFilter) { users(filter: $filter, limit: 1000) { id } }`,
+      { filter: search ? { search } : null },
+      world.tokens[role],
+    );
     expect(res.errors).toBeUndefined();
     return res.data!.users.map((u: { id: string }) => u.id) as string[];
   };

@@ -2,18 +2,14 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, teamMembers } from "../../src/db/schema/index.js";
 import { buildTeam, buildUser, unique } from "../helpers/factories.js";
-import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startServerWithRoles, type RoleWorld } from "../helpers/roles.js";
+import type { TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 let world: RoleWorld;
 let admin: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  world = await createRoleWorld(server);
-  admin = world.tokens.admin!;
-});
+beforeAll(async () => ({ server, world, admin } = await startServerWithRoles()));
 afterAll(() => server?.stop());
 
 const CREATE = `mutation($input: CreateTeamInput!) { createTeam(input: $input) { id name manager { id } members { user { id } } } }`;
@@ -119,9 +115,16 @@ describe("updateTeam", () => {
 
 describe("team and teams", () => {
   it("lists members by name with their users", async () => {
-    const [b, a] = [await buildUser(server.database.db, { name: `B ${unique()}` }), await buildUser(server.database.db, { name: `A ${unique()}` })];
+    const [b, a] = [
+      await buildUser(server.database.db, { name: `B ${unique()}` }),
+      await buildUser(server.database.db, { name: `A ${unique()}` }),
+    ];
     const team = await buildTeam(server.database.db, { members: [b, a] });
-    const res = await server.gql(`query($id: ID!) { team(id: $id) { members { user { name } } } }`, { id: String(team.id) }, admin);
+    const res = await server.gql(
+      `query($id: ID!) { team(id: $id) { members { user { name } } } }`,
+      { id: String(team.id) },
+      admin,
+    );
     expect(res.data!.team.members.map((m: { user: { name: string } }) => m.user.name)).toEqual([a.name, b.name]);
   });
 

@@ -2,18 +2,14 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, users } from "../../src/db/schema/index.js";
 import { buildUser, unique } from "../helpers/factories.js";
-import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startServerWithRoles, type RoleWorld } from "../helpers/roles.js";
+import type { TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 let world: RoleWorld;
 let admin: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  world = await createRoleWorld(server);
-  admin = world.tokens.admin!;
-});
+beforeAll(async () => ({ server, world, admin } = await startServerWithRoles()));
 afterAll(() => server?.stop());
 
 const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id name email role isActive } }`;
@@ -65,11 +61,22 @@ describe("createUser", () => {
 describe("updateUser", () => {
   it("renames, changes the role and deactivates, keeping before and after in the audit log", async () => {
     const target = await buildUser(server.database.db, { role: "user" });
-    const res = await server.gql(UPDATE, { id: String(target.id), input: { name: "Renamed", role: "MANAGER", isActive: false } }, admin);
+    const res = await server.gql(
+      UPDATE,
+      { id: String(target.id), input: { name: "Renamed", role: "MANAGER", isActive: false } },
+      admin,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.updateUser).toMatchObject({ name: "Renamed", role: "MANAGER", isActive: false });
-    const [entry] = await server.database.db.select().from(auditLog).where(eq(auditLog.entityId, String(target.id)));
-    expect(entry).toMatchObject({ action: "user.update", before: { role: "user", isActive: true }, after: { role: "manager", isActive: false } });
+    const [entry] = await server.database.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.entityId, String(target.id)));
+    expect(entry).toMatchObject({
+      action: "user.update",
+      before: { role: "user", isActive: true },
+      after: { role: "manager", isActive: false },
+    });
   });
 
   it("does not let an admin deactivate themselves or drop their own admin role", async () => {
@@ -97,7 +104,11 @@ describe("setUserExternalId", () => {
     const first = await server.gql(SET_EXTERNAL, { userId: String(target.id), provider: "Intercom", externalId }, admin);
     expect(first.errors).toBeUndefined();
     expect(first.data!.setUserExternalId.externalIds).toEqual([{ provider: "intercom", externalId }]);
-    const replaced = await server.gql(SET_EXTERNAL, { userId: String(target.id), provider: "intercom", externalId: `${externalId}-2` }, admin);
+    const replaced = await server.gql(
+      SET_EXTERNAL,
+      { userId: String(target.id), provider: "intercom", externalId: `${externalId}-2` },
+      admin,
+    );
     expect(replaced.data!.setUserExternalId.externalIds).toEqual([{ provider: "intercom", externalId: `${externalId}-2` }]);
   });
 
@@ -111,7 +122,11 @@ describe("setUserExternalId", () => {
 
   it("refuses a malformed provider and an unknown user", async () => {
     const target = await buildUser(server.database.db);
-    const badProvider = await server.gql(SET_EXTERNAL, { userId: String(target.id), provider: "no spaces!", externalId: "1" }, admin);
+    const badProvider = await server.gql(
+      SET_EXTERNAL,
+      { userId: String(target.id), provider: "no spaces!", externalId: "1" },
+      admin,
+    );
     expect(badProvider.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "provider" });
     const unknownUser = await server.gql(SET_EXTERNAL, { userId: "99999999", provider: "intercom", externalId: unique() }, admin);
     expect(unknownUser.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
@@ -120,7 +135,11 @@ describe("setUserExternalId", () => {
 
 describe("user and users", () => {
   it("reads a user by id, with teams", async () => {
-    const res = await server.gql(`query($id: ID!) { user(id: $id) { name teams { id name } } }`, { id: String(world.users.user.id) }, admin);
+    const res = await server.gql(
+      `query($id: ID!) { user(id: $id) { name teams { id name } } }`,
+      { id: String(world.users.user.id) },
+      admin,
+    );
     expect(res.data!.user.teams).toEqual([{ id: String(world.team.id), name: world.team.name }]);
   });
 

@@ -76,7 +76,12 @@ describe("loadConfig", () => {
 
     it("rejects out-of-range and malformed values", () => {
       const error = configError({ PORT: "70000", MAX_QUERY_DEPTH: "0", BODY_LIMIT: "lots", INTROSPECTION: "maybe" });
-      expect(error.problems.map((p) => p.split(":")[0]).sort()).toEqual(["BODY_LIMIT", "INTROSPECTION", "MAX_QUERY_DEPTH", "PORT"]);
+      expect(error.problems.map((p) => p.split(":")[0]).sort()).toEqual([
+        "BODY_LIMIT",
+        "INTROSPECTION",
+        "MAX_QUERY_DEPTH",
+        "PORT",
+      ]);
     });
 
     it("does not print the rejected values (they may be secrets)", () => {
@@ -92,7 +97,9 @@ describe("loadConfig", () => {
       expect(error.problems[0]).toMatch(/^JWT_SECRET: .*production/);
 
       expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET })).not.toThrow();
-      expect(() => loadConfig({ NODE_ENV: "production", JWT_JWKS_URL: "https://auth.example.com/.well-known/jwks.json" })).not.toThrow();
+      expect(() =>
+        loadConfig({ NODE_ENV: "production", JWT_JWKS_URL: "https://auth.example.com/.well-known/jwks.json" }),
+      ).not.toThrow();
     });
 
     it("turns introspection off and hides schema details by default", () => {

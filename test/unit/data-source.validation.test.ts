@@ -15,7 +15,10 @@ function refusal(run: () => unknown): AppError {
 describe("validateDataSource", () => {
   it("normalises a manual source and defaults it when absent", () => {
     expect(validateDataSource("manual", undefined)).toEqual({ type: "manual" });
-    expect(validateDataSource("manual", { allowed_range: { min: 1, max: 5 } })).toEqual({ type: "manual", allowed_range: { min: 1, max: 5 } });
+    expect(validateDataSource("manual", { allowed_range: { min: 1, max: 5 } })).toEqual({
+      type: "manual",
+      allowed_range: { min: 1, max: 5 },
+    });
   });
 
   it("derives a query's parameters from the SQL when they are not listed", () => {
@@ -48,15 +51,33 @@ describe("validateDataSource", () => {
   });
 
   it("refuses variables that are not names, and kpi inputs without a valid id", () => {
-    expect(refusal(() => validateDataSource("formula", { formula: "x", inputs: [{ variable: "1x", source: { type: "kpi", kpiDefinitionId: 1 } }] })).message).toMatch(/variable/);
-    expect(refusal(() => validateDataSource("formula", { formula: "x", inputs: [{ variable: "x", source: { type: "kpi", kpiDefinitionId: -1 } }] })).message).toMatch(/kpiDefinitionId/);
+    expect(
+      refusal(() =>
+        validateDataSource("formula", {
+          formula: "x",
+          inputs: [{ variable: "1x", source: { type: "kpi", kpiDefinitionId: 1 } }],
+        }),
+      ).message,
+    ).toMatch(/variable/);
+    expect(
+      refusal(() =>
+        validateDataSource("formula", {
+          formula: "x",
+          inputs: [{ variable: "x", source: { type: "kpi", kpiDefinitionId: -1 } }],
+        }),
+      ).message,
+    ).toMatch(/kpiDefinitionId/);
   });
 
   it("accepts each known API adapter with its required setting", () => {
     expect(validateDataSource("api", { type: "intercom", metric: "conversation_count" })).toMatchObject({ type: "intercom" });
     expect(validateDataSource("api", { type: "aircall", metric: "call_count" })).toMatchObject({ type: "aircall" });
-    expect(validateDataSource("api", { type: "google_workspace", metric: "emails_sent" })).toMatchObject({ type: "google_workspace" });
+    expect(validateDataSource("api", { type: "google_workspace", metric: "emails_sent" })).toMatchObject({
+      type: "google_workspace",
+    });
     expect(validateDataSource("api", { type: "http", url: "https://api.example.com/{user_id}" })).toMatchObject({ type: "http" });
-    expect(refusal(() => validateDataSource("api", { type: "http", url: "https://x", filters: "no" })).message).toMatch(/filters/);
+    expect(refusal(() => validateDataSource("api", { type: "http", url: "https://x", filters: "no" })).message).toMatch(
+      /filters/,
+    );
   });
 });

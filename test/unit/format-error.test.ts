@@ -52,7 +52,17 @@ describe("formatError", () => {
     it("leaks no SQL, SQLSTATE or stack anywhere in the output", () => {
       const { formatted, error } = fromResolver(fakePgError());
       const text = JSON.stringify(formatError(formatted, error));
-      for (const leak of ["relation", "does not exist", '\\"x\\"', "42P01", "SELECT", "secret_column", "stacktrace", "parserOpenTable", "    at "]) {
+      for (const leak of [
+        "relation",
+        "does not exist",
+        '\\"x\\"',
+        "42P01",
+        "SELECT",
+        "secret_column",
+        "stacktrace",
+        "parserOpenTable",
+        "    at ",
+      ]) {
         expect(text).not.toContain(leak);
       }
     });
@@ -105,7 +115,10 @@ describe("formatError", () => {
       const formatted: GraphQLFormattedError = {
         message: error.message,
         locations: [{ line: 1, column: 3 }],
-        extensions: { code: "GRAPHQL_VALIDATION_FAILED", stacktrace: ["GraphQLError: ...", "    at validate (/app/node_modules/graphql/validation/validate.js:1:1)"] },
+        extensions: {
+          code: "GRAPHQL_VALIDATION_FAILED",
+          stacktrace: ["GraphQLError: ...", "    at validate (/app/node_modules/graphql/validation/validate.js:1:1)"],
+        },
       };
       const result = formatError(formatted, error);
       expect(result.message).toBe('Cannot query field "nope" on type "Query".');
@@ -117,7 +130,9 @@ describe("formatError", () => {
     });
 
     it("maps a parse failure to BAD_USER_INPUT too", () => {
-      const error = new GraphQLError("Syntax Error: Expected Name, found <EOF>.", { extensions: { code: "GRAPHQL_PARSE_FAILED" } });
+      const error = new GraphQLError("Syntax Error: Expected Name, found <EOF>.", {
+        extensions: { code: "GRAPHQL_PARSE_FAILED" },
+      });
       const result = formatError({ message: error.message, extensions: { code: "GRAPHQL_PARSE_FAILED" } }, error);
       expect(result.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "GRAPHQL_PARSE_FAILED" });
     });
@@ -131,12 +146,19 @@ describe("formatError", () => {
 
     it("describes argument validation failures field by field", () => {
       const original = new ArgumentValidationError([
-        { property: "input", constraints: {}, children: [{ property: "email", constraints: { isEmail: "email must be an email" }, children: [] }] },
+        {
+          property: "input",
+          constraints: {},
+          children: [{ property: "email", constraints: { isEmail: "email must be an email" }, children: [] }],
+        },
       ] as unknown as ConstructorParameters<typeof ArgumentValidationError>[0]);
       const { formatted, error } = fromResolver(original);
       const result = formatError(formatted, error);
       expect(result.message).toBe("input.email: must be an email");
-      expect(result.extensions).toEqual({ code: "BAD_USER_INPUT", fields: [{ field: "input.email", message: "must be an email" }] });
+      expect(result.extensions).toEqual({
+        code: "BAD_USER_INPUT",
+        fields: [{ field: "input.email", message: "must be an email" }],
+      });
     });
 
     it("passes UNAUTHENTICATED and FORBIDDEN through with only their code", () => {

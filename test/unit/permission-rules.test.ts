@@ -107,11 +107,13 @@ beforeAll(async () => {
 describe("rule coverage", () => {
   it("walks the object types of the schema, Query and Mutation included", () => {
     const names = objectTypes(schema).map((type) => type.name);
-    expect(names).toEqual(expect.arrayContaining(["Query", "Mutation", "User", "Team", "TeamMember", "KpiDefinition", "AuditEntry"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["Query", "Mutation", "User", "Team", "TeamMember", "KpiDefinition", "AuditEntry"]),
+    );
     expect(names.some((name) => name.startsWith("__"))).toBe(false);
   });
 
-  it("every field of every object type has an explicit rule (field name or \"*\")", () => {
+  it('every field of every object type has an explicit rule (field name or "*")', () => {
     expect(uncoveredFields(schema, tree)).toEqual([]);
   });
 
@@ -120,7 +122,9 @@ describe("rule coverage", () => {
   });
 
   it("every type of the rule map is an object type reachable in the schema", () => {
-    const reachable = new Set(objectTypes(schema).flatMap((type) => Object.values(type.getFields()).map((f) => getNamedType(f.type).name)));
+    const reachable = new Set(
+      objectTypes(schema).flatMap((type) => Object.values(type.getFields()).map((f) => getNamedType(f.type).name)),
+    );
     for (const typeName of Object.keys(tree).filter((name) => name !== "Query" && name !== "Mutation")) {
       expect(reachable, typeName).toContain(typeName);
     }
@@ -145,7 +149,10 @@ describe("rule map", () => {
   it("the denied fields are exactly those meant to be private", () => {
     const open = ruleMap(schema, tree)
       .split("\n")
-      .filter((line) => !/: (allow|isAuthenticated)( \(\*\))?$/.test(line) && !line.startsWith("Mutation.") && !line.startsWith("AuditEntry."));
+      .filter(
+        (line) =>
+          !/: (allow|isAuthenticated)( \(\*\))?$/.test(line) && !line.startsWith("Mutation.") && !line.startsWith("AuditEntry."),
+      );
     expect(open).toEqual([
       "Query.apiKeys: isSelfOrAdminByOptionalArg:userId",
       "Query.auditLog: isAdmin",

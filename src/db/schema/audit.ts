@@ -13,10 +13,7 @@ export const auditLog = pgTable(
     after: jsonb("after"),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index("audit_log_entity_idx").on(t.entityType, t.entityId, t.at.desc()),
-    index("audit_log_at_idx").on(t.at.desc()),
-  ],
+  (t) => [index("audit_log_entity_idx").on(t.entityType, t.entityId, t.at.desc()), index("audit_log_at_idx").on(t.at.desc())],
 );
 
 export type AuditRow = typeof auditLog.$inferSelect;

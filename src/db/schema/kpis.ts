@@ -37,7 +37,9 @@ export const kpiDefinitions = pgTable(
   },
   (t) => [
     // Archived definitions keep their name so that a replacement can take it over.
-    uniqueIndex("kpi_definitions_active_name_unique").on(sql`lower(${t.name})`).where(sql`${t.isActive}`),
+    uniqueIndex("kpi_definitions_active_name_unique")
+      .on(sql`lower(${t.name})`)
+      .where(sql`${t.isActive}`),
     index("kpi_definitions_category_idx").on(t.category),
   ],
 );

@@ -12,7 +12,9 @@ export class ApiKeyResolver {
     return ctx.services.apiKeys.listForUser(userId ? parseId(userId, "userId") : ctx.viewer!.id);
   }
 
-  @Mutation(() => ApiKeyCreated, { description: "A long-lived bearer token that acts as the calling user, for scripts and BI tools." })
+  @Mutation(() => ApiKeyCreated, {
+    description: "A long-lived bearer token that acts as the calling user, for scripts and BI tools.",
+  })
   createApiKey(@Arg("name", () => String) name: string, @Ctx() ctx: Context) {
     return ctx.services.apiKeys.create(ctx.viewer!.id, name);
   }

@@ -18,7 +18,13 @@ export class ApiKeyService {
         .insert(apiKeys)
         .values({ userId, name: trimmed, prefix: key.prefix, keyHash: key.hash })
         .returning({ id: apiKeys.id });
-      await appendAudit(tx, { actorId: userId, action: "api_key.create", entityType: "api_key", entityId: row!.id, after: { name: trimmed, prefix: key.prefix, userId } });
+      await appendAudit(tx, {
+        actorId: userId,
+        action: "api_key.create",
+        entityType: "api_key",
+        entityId: row!.id,
+        after: { name: trimmed, prefix: key.prefix, userId },
+      });
       return { id: row!.id, name: trimmed, token: key.token };
     });
   }
@@ -44,7 +50,13 @@ export class ApiKeyService {
         .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .returning();
       if (revoked) {
-        await appendAudit(tx, { actorId, action: "api_key.revoke", entityType: "api_key", entityId: id, after: { revokedAt: revoked.revokedAt } });
+        await appendAudit(tx, {
+          actorId,
+          action: "api_key.revoke",
+          entityType: "api_key",
+          entityId: id,
+          after: { revokedAt: revoked.revokedAt },
+        });
         return revoked;
       }
       const [existing] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id));

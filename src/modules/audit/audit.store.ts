@@ -23,10 +23,7 @@ export async function appendAudit(tx: DbOrTx, record: AuditRecord): Promise<void
   });
 }
 
-export async function listAudit(
-  db: DbOrTx,
-  filter: { entityType?: string; entityId?: string; limit: number },
-) {
+export async function listAudit(db: DbOrTx, filter: { entityType?: string; entityId?: string; limit: number }) {
   const conditions: SQL[] = [];
   if (filter.entityType) conditions.push(eq(auditLog.entityType, filter.entityType));
   if (filter.entityId) conditions.push(eq(auditLog.entityId, filter.entityId));

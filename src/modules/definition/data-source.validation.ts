@@ -29,7 +29,8 @@ function requireString(source: Record<string, unknown>, key: string, path: strin
 
 function refuseUnknownKeys(source: Record<string, unknown>, allowed: string[], path: string): void {
   const unknown = Object.keys(source).filter((key) => !allowed.includes(key));
-  if (unknown.length > 0) throw badInput(`${path}.${unknown[0]}`, `is not a setting of this source (allowed: ${allowed.join(", ")})`);
+  if (unknown.length > 0)
+    throw badInput(`${path}.${unknown[0]}`, `is not a setting of this source (allowed: ${allowed.join(", ")})`);
 }
 
 function requireType(source: Record<string, unknown>, expected: string, path: string): void {
@@ -45,13 +46,19 @@ function validateQuerySource(value: unknown, path: string): DataSource {
   requireType(source, "database", path);
   refuseUnknownKeys(source, ["type", "connection", "query", "parameters"], path);
   const query = requireString(source, "query", path, "the SQL that returns the value in its first column");
-  if (source.connection !== undefined && (typeof source.connection !== "string" || !/^[a-z][a-z0-9_]*$/.test(source.connection))) {
+  if (
+    source.connection !== undefined &&
+    (typeof source.connection !== "string" || !/^[a-z][a-z0-9_]*$/.test(source.connection))
+  ) {
     throw badInput(`${path}.connection`, "must be a connection name such as default or warehouse");
   }
   const used = [...query.matchAll(PARAMETER_PATTERN)].map((match) => match[1]!);
   const unknownUsed = used.find((name) => !isKnownParameter(name));
   if (unknownUsed) {
-    throw badInput(`${path}.query`, `uses unknown parameter :${unknownUsed} (known: :user_id, :start_date, :end_date, :external_id.<provider>)`);
+    throw badInput(
+      `${path}.query`,
+      `uses unknown parameter :${unknownUsed} (known: :user_id, :start_date, :end_date, :external_id.<provider>)`,
+    );
   }
   const parameters = source.parameters ?? [...new Set(used)];
   if (!Array.isArray(parameters) || parameters.some((name) => typeof name !== "string" || !isKnownParameter(name))) {

@@ -49,7 +49,9 @@ export class CreateKpiDefinitionInput {
   targetType!: TargetType;
 }
 
-@InputType({ description: "Changing how a definition is calculated is refused once it has measurements: archive it and create a new one." })
+@InputType({
+  description: "Changing how a definition is calculated is refused once it has measurements: archive it and create a new one.",
+})
 export class UpdateKpiDefinitionInput {
   @Field(() => String, { nullable: true })
   @IsOptional()

@@ -8,7 +8,7 @@ import {
   type KpiDefinitionRow,
   type TargetTypeValue,
 } from "../../db/schema/index.js";
-import { badInput, conflict, isUniqueViolation, notFound } from "../../lib/errors.js";
+import { conflict, conflictOnUnique, notFound, requireText } from "../../lib/errors.js";
 import { appendAudit } from "../audit/audit.store.js";
 import { validateDataSource } from "./data-source.validation.js";
 import { findDefinition, hasMeasurements, listDefinitions, type DefinitionQuery } from "./definition.store.js";
@@ -51,84 +51,89 @@ export class DefinitionService {
   }
 
   async create(actorId: number, input: NewDefinition): Promise<KpiDefinitionRow> {
-    const name = requireName(input.name);
+    const name = requireText(input.name, "name");
     const dataSource = validateDataSource(input.calculationType, input.dataSource);
-    return this.withNameConflict(name, () =>
-      this.db.transaction(async (tx) => {
-        const [definition] = await tx
-          .insert(kpiDefinitions)
-          .values({
-            name,
-            description: blankToNull(input.description),
-            category: blankToNull(input.category),
-            calculationType: input.calculationType,
-            dataSource,
-            unit: blankToNull(input.unit),
-            aggregationPeriod: input.aggregationPeriod,
-            targetType: input.targetType,
-            createdBy: actorId,
-          })
-          .returning();
-        await appendAudit(tx, { actorId, action: "kpi_definition.create", entityType: "kpi_definition", entityId: definition!.id, after: definition });
-        return definition!;
-      }),
+    return conflictOnUnique(
+      ACTIVE_NAME_UNIQUE,
+      () => nameTaken(name),
+      () =>
+        this.db.transaction(async (tx) => {
+          const [definition] = await tx
+            .insert(kpiDefinitions)
+            .values({
+              name,
+              description: blankToNull(input.description),
+              category: blankToNull(input.category),
+              calculationType: input.calculationType,
+              dataSource,
+              unit: blankToNull(input.unit),
+              aggregationPeriod: input.aggregationPeriod,
+              targetType: input.targetType,
+              createdBy: actorId,
+            })
+            .returning();
+          await appendAudit(tx, {
+            actorId,
+            action: "kpi_definition.create",
+            entityType: "kpi_definition",
+            entityId: definition!.id,
+            after: definition,
+          });
+          return definition!;
+        }),
     );
   }
 
   async update(actorId: number, id: number, changes: DefinitionChanges): Promise<KpiDefinitionRow> {
-    const name = changes.name === undefined ? undefined : requireName(changes.name);
-    return this.withNameConflict(name ?? "", () =>
-      this.db.transaction(async (tx) => {
-        const before = await findDefinition(tx, id);
-        if (!before) throw notFound("KpiDefinition", id);
-        const dataSource =
-          changes.dataSource === undefined ? undefined : validateDataSource(before.calculationType, changes.dataSource);
-        const changesCalculation =
-          (dataSource !== undefined && !isDeepStrictEqual(dataSource, before.dataSource)) ||
-          (changes.aggregationPeriod !== undefined && changes.aggregationPeriod !== before.aggregationPeriod) ||
-          (changes.targetType !== undefined && changes.targetType !== before.targetType);
-        // Past scores must stay reproducible from the definition that produced them.
-        if (changesCalculation && (await hasMeasurements(tx, id))) {
-          throw conflict(
-            `KpiDefinition ${id} already has measurements, so its data source, period and target type are fixed; archive it (isActive: false) and create a new definition`,
-            { field: "input" },
-          );
-        }
-        const [after] = await tx
-          .update(kpiDefinitions)
-          .set({
-            name,
-            description: blankToNull(changes.description),
-            category: blankToNull(changes.category),
-            dataSource,
-            unit: blankToNull(changes.unit),
-            aggregationPeriod: changes.aggregationPeriod,
-            targetType: changes.targetType,
-            isActive: changes.isActive,
-            updatedAt: new Date(),
-          })
-          .where(eq(kpiDefinitions.id, id))
-          .returning();
-        await appendAudit(tx, { actorId, action: "kpi_definition.update", entityType: "kpi_definition", entityId: id, before, after });
-        return after!;
-      }),
+    const name = changes.name === undefined ? undefined : requireText(changes.name, "name");
+    return conflictOnUnique(
+      ACTIVE_NAME_UNIQUE,
+      () => nameTaken(name ?? ""),
+      () =>
+        this.db.transaction(async (tx) => {
+          const before = await findDefinition(tx, id);
+          if (!before) throw notFound("KpiDefinition", id);
+          const dataSource =
+            changes.dataSource === undefined ? undefined : validateDataSource(before.calculationType, changes.dataSource);
+          const changesCalculation =
+            (dataSource !== undefined && !isDeepStrictEqual(dataSource, before.dataSource)) ||
+            (changes.aggregationPeriod !== undefined && changes.aggregationPeriod !== before.aggregationPeriod) ||
+            (changes.targetType !== undefined && changes.targetType !== before.targetType);
+          // Past scores must stay reproducible from the definition that produced them.
+          if (changesCalculation && (await hasMeasurements(tx, id))) {
+            throw conflict(
+              `KpiDefinition ${id} already has measurements, so its data source, period and target type are fixed; archive it (isActive: false) and create a new definition`,
+              { field: "input" },
+            );
+          }
+          const [after] = await tx
+            .update(kpiDefinitions)
+            .set({
+              name,
+              description: blankToNull(changes.description),
+              category: blankToNull(changes.category),
+              dataSource,
+              unit: blankToNull(changes.unit),
+              aggregationPeriod: changes.aggregationPeriod,
+              targetType: changes.targetType,
+              isActive: changes.isActive,
+              updatedAt: new Date(),
+            })
+            .where(eq(kpiDefinitions.id, id))
+            .returning();
+          await appendAudit(tx, {
+            actorId,
+            action: "kpi_definition.update",
+            entityType: "kpi_definition",
+            entityId: id,
+            before,
+            after,
+          });
+          return after!;
+        }),
     );
   }
-
-  private async withNameConflict<T>(name: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (isUniqueViolation(error, "kpi_definitions_active_name_unique")) {
-        throw conflict(`An active KPI definition named "${name}" already exists`, { field: "name" });
-      }
-      throw error;
-    }
-  }
 }
 
-function requireName(name: string): string {
-  const trimmed = name.trim();
-  if (!trimmed) throw badInput("name", "must not be blank");
-  return trimmed;
-}
+const ACTIVE_NAME_UNIQUE = "kpi_definitions_active_name_unique";
+const nameTaken = (name: string) => conflict(`An active KPI definition named "${name}" already exists`, { field: "name" });

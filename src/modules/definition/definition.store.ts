@@ -1,6 +1,12 @@
 import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { kpiDefinitions, kpiMeasurements, userKpis, type CalculationTypeValue, type KpiDefinitionRow } from "../../db/schema/index.js";
+import {
+  kpiDefinitions,
+  kpiMeasurements,
+  userKpis,
+  type CalculationTypeValue,
+  type KpiDefinitionRow,
+} from "../../db/schema/index.js";
 
 export async function findDefinition(db: DbOrTx, id: number): Promise<KpiDefinitionRow | undefined> {
   const [row] = await db.select().from(kpiDefinitions).where(eq(kpiDefinitions.id, id));
@@ -8,7 +14,10 @@ export async function findDefinition(db: DbOrTx, id: number): Promise<KpiDefinit
 }
 
 export function definitionsByIds(db: DbOrTx, ids: readonly number[]): Promise<KpiDefinitionRow[]> {
-  return db.select().from(kpiDefinitions).where(inArray(kpiDefinitions.id, [...ids]));
+  return db
+    .select()
+    .from(kpiDefinitions)
+    .where(inArray(kpiDefinitions.id, [...ids]));
 }
 
 export interface DefinitionQuery {

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { teamMembers, teams, type TeamRow } from "../../db/schema/index.js";
-import { badInput, conflict, isUniqueViolation, notFound } from "../../lib/errors.js";
+import { badInput, conflict, conflictOnUnique, notFound, requireText } from "../../lib/errors.js";
 import { appendAudit } from "../audit/audit.store.js";
 import { findUser } from "../user/user.store.js";
 import { findTeam, isMember, listTeams } from "./team.store.js";
@@ -32,32 +32,54 @@ export class TeamService {
   }
 
   async create(actorId: number, input: { name: string; managerId?: number | null }): Promise<TeamRow> {
-    const name = requireName(input.name);
-    return this.withNameConflict(name, () =>
-      this.db.transaction(async (tx) => {
-        if (input.managerId != null) await requireManager(tx, input.managerId);
-        const [team] = await tx.insert(teams).values({ name, managerId: input.managerId ?? null }).returning();
-        await appendAudit(tx, { actorId, action: "team.create", entityType: "team", entityId: team!.id, after: auditedFields(team!) });
-        return team!;
-      }),
+    const name = requireText(input.name, "name");
+    return conflictOnUnique(
+      "teams_name_unique",
+      () => nameTaken(name),
+      () =>
+        this.db.transaction(async (tx) => {
+          if (input.managerId != null) await requireManager(tx, input.managerId);
+          const [team] = await tx
+            .insert(teams)
+            .values({ name, managerId: input.managerId ?? null })
+            .returning();
+          await appendAudit(tx, {
+            actorId,
+            action: "team.create",
+            entityType: "team",
+            entityId: team!.id,
+            after: auditedFields(team!),
+          });
+          return team!;
+        }),
     );
   }
 
   async update(actorId: number, id: number, changes: TeamChanges): Promise<TeamRow> {
-    const name = changes.name === undefined ? undefined : requireName(changes.name);
-    return this.withNameConflict(name ?? "", () =>
-      this.db.transaction(async (tx) => {
-        const before = await findTeam(tx, id);
-        if (!before) throw notFound("Team", id);
-        if (changes.managerId != null) await requireManager(tx, changes.managerId);
-        const [after] = await tx
-          .update(teams)
-          .set({ name, managerId: changes.managerId, updatedAt: new Date() })
-          .where(eq(teams.id, id))
-          .returning();
-        await appendAudit(tx, { actorId, action: "team.update", entityType: "team", entityId: id, before: auditedFields(before), after: auditedFields(after!) });
-        return after!;
-      }),
+    const name = changes.name === undefined ? undefined : requireText(changes.name, "name");
+    return conflictOnUnique(
+      "teams_name_unique",
+      () => nameTaken(name ?? ""),
+      () =>
+        this.db.transaction(async (tx) => {
+          const before = await findTeam(tx, id);
+          if (!before) throw notFound("Team", id);
+          if (changes.managerId != null) await requireManager(tx, changes.managerId);
+          const [after] = await tx
+            .update(teams)
+            .set({ name, managerId: changes.managerId, updatedAt: new Date() })
+            .where(eq(teams.id, id))
+            .returning();
+          await appendAudit(tx, {
+            actorId,
+            action: "team.update",
+            entityType: "team",
+            entityId: id,
+            before: auditedFields(before),
+            after: auditedFields(after!),
+          });
+          return after!;
+        }),
     );
   }
 
@@ -79,7 +101,13 @@ export class TeamService {
       const team = await this.requireTeamAndUser(tx, teamId, userId);
       if (await isMember(tx, teamId, userId)) {
         await tx.delete(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)));
-        await appendAudit(tx, { actorId, action: "team.remove_member", entityType: "team", entityId: teamId, before: { userId } });
+        await appendAudit(tx, {
+          actorId,
+          action: "team.remove_member",
+          entityType: "team",
+          entityId: teamId,
+          before: { userId },
+        });
       }
       return team;
     });
@@ -91,22 +119,9 @@ export class TeamService {
     if (!(await findUser(tx, userId))) throw notFound("User", userId);
     return team;
   }
-
-  private async withNameConflict<T>(name: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (isUniqueViolation(error, "teams_name_unique")) throw conflict(`A team named "${name}" already exists`, { field: "name" });
-      throw error;
-    }
-  }
 }
 
-function requireName(name: string): string {
-  const trimmed = name.trim();
-  if (!trimmed) throw badInput("name", "must not be blank");
-  return trimmed;
-}
+const nameTaken = (name: string) => conflict(`A team named "${name}" already exists`, { field: "name" });
 
 async function requireManager(tx: Tx, managerId: number): Promise<void> {
   const manager = await findUser(tx, managerId);

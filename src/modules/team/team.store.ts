@@ -8,7 +8,10 @@ export async function findTeam(db: DbOrTx, id: number): Promise<TeamRow | undefi
 }
 
 export function teamsByIds(db: DbOrTx, ids: readonly number[]): Promise<TeamRow[]> {
-  return db.select().from(teams).where(inArray(teams.id, [...ids]));
+  return db
+    .select()
+    .from(teams)
+    .where(inArray(teams.id, [...ids]));
 }
 
 /** All teams, or those with the given ids, by name. */

@@ -50,7 +50,9 @@ export class UserResolver {
     return ctx.services.users.update(ctx.viewer!.id, parseId(id), input);
   }
 
-  @Mutation(() => User, { description: 'Links a user to their account in an external source, e.g. provider "intercom" or "aircall".' })
+  @Mutation(() => User, {
+    description: 'Links a user to their account in an external source, e.g. provider "intercom" or "aircall".',
+  })
   setUserExternalId(
     @Arg("userId", () => ID) userId: string,
     @Arg("provider", () => String) provider: string,

@@ -1,7 +1,7 @@
 import { and, eq, ne } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { userExternalIds, users, type UserRole, type UserRow } from "../../db/schema/index.js";
-import { badInput, conflict, isUniqueViolation, notFound } from "../../lib/errors.js";
+import { badInput, conflict, conflictOnUnique, notFound, requireText } from "../../lib/errors.js";
 import { appendAudit } from "../audit/audit.store.js";
 import { findUser, listUsers, type UserQuery } from "./user.store.js";
 
@@ -39,23 +39,28 @@ export class UserService {
   }
 
   async create(actorId: number | null, input: NewUser): Promise<UserRow> {
-    const name = input.name.trim();
+    const name = requireText(input.name, "name");
     const email = input.email.trim().toLowerCase();
-    if (!name) throw badInput("name", "must not be blank");
-    try {
-      return await this.db.transaction(async (tx) => {
-        const [user] = await tx.insert(users).values({ name, email, role: input.role }).returning();
-        await appendAudit(tx, { actorId, action: "user.create", entityType: "user", entityId: user!.id, after: auditedFields(user!) });
-        return user!;
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, "users_email_unique")) throw conflict(`A user with e-mail ${email} already exists`, { field: "email" });
-      throw error;
-    }
+    return conflictOnUnique(
+      "users_email_unique",
+      () => conflict(`A user with e-mail ${email} already exists`, { field: "email" }),
+      () =>
+        this.db.transaction(async (tx) => {
+          const [user] = await tx.insert(users).values({ name, email, role: input.role }).returning();
+          await appendAudit(tx, {
+            actorId,
+            action: "user.create",
+            entityType: "user",
+            entityId: user!.id,
+            after: auditedFields(user!),
+          });
+          return user!;
+        }),
+    );
   }
 
   async update(actorId: number, id: number, changes: UserChanges): Promise<UserRow> {
-    if (changes.name !== undefined && !changes.name.trim()) throw badInput("name", "must not be blank");
+    const name = changes.name === undefined ? undefined : requireText(changes.name, "name");
     // An admin locking themselves out would leave nobody to undo it.
     if (id === actorId && (changes.isActive === false || (changes.role !== undefined && changes.role !== "admin"))) {
       throw badInput("input", "you cannot deactivate yourself or remove your own admin role");
@@ -65,10 +70,17 @@ export class UserService {
       if (!before) throw notFound("User", id);
       const [after] = await tx
         .update(users)
-        .set({ ...changes, name: changes.name?.trim(), updatedAt: new Date() })
+        .set({ ...changes, name, updatedAt: new Date() })
         .where(eq(users.id, id))
         .returning();
-      await appendAudit(tx, { actorId, action: "user.update", entityType: "user", entityId: id, before: auditedFields(before), after: auditedFields(after!) });
+      await appendAudit(tx, {
+        actorId,
+        action: "user.update",
+        entityType: "user",
+        entityId: id,
+        before: auditedFields(before),
+        after: auditedFields(after!),
+      });
       return after!;
     });
   }
@@ -76,17 +88,29 @@ export class UserService {
   async setExternalId(actorId: number, userId: number, provider: string, externalId: string): Promise<UserRow> {
     const normalizedProvider = provider.trim().toLowerCase();
     const normalizedId = externalId.trim();
-    if (!PROVIDER_PATTERN.test(normalizedProvider)) throw badInput("provider", "must be a lower-case name such as intercom, aircall or google");
+    if (!PROVIDER_PATTERN.test(normalizedProvider))
+      throw badInput("provider", "must be a lower-case name such as intercom, aircall or google");
     if (!normalizedId || normalizedId.length > 255) throw badInput("externalId", "must be 1 to 255 characters");
-    try {
-      return await this.db.transaction(async (tx) => {
+    const takenError = () =>
+      conflict(`${normalizedProvider} id ${normalizedId} already belongs to another user`, { field: "externalId" });
+    return conflictOnUnique("user_external_ids_provider_external_unique", takenError, () =>
+      this.db.transaction(async (tx) => {
         const user = await findUser(tx, userId);
         if (!user) throw notFound("User", userId);
         const [taken] = await tx
           .select({ userId: userExternalIds.userId })
           .from(userExternalIds)
-          .where(and(eq(userExternalIds.provider, normalizedProvider), eq(userExternalIds.externalId, normalizedId), ne(userExternalIds.userId, userId)));
-        if (taken) throw conflict(`${normalizedProvider} id ${normalizedId} already belongs to user ${taken.userId}`, { field: "externalId" });
+          .where(
+            and(
+              eq(userExternalIds.provider, normalizedProvider),
+              eq(userExternalIds.externalId, normalizedId),
+              ne(userExternalIds.userId, userId),
+            ),
+          );
+        if (taken)
+          throw conflict(`${normalizedProvider} id ${normalizedId} already belongs to user ${taken.userId}`, {
+            field: "externalId",
+          });
         const [previous] = await tx
           .select({ externalId: userExternalIds.externalId })
           .from(userExternalIds)
@@ -107,12 +131,7 @@ export class UserService {
           after: { provider: normalizedProvider, externalId: normalizedId },
         });
         return user;
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, "user_external_ids_provider_external_unique")) {
-        throw conflict(`${normalizedProvider} id ${normalizedId} already belongs to another user`, { field: "externalId" });
-      }
-      throw error;
-    }
+      }),
+    );
   }
 }

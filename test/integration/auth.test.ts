@@ -1,11 +1,9 @@
 import { eq } from "drizzle-orm";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys, users, type UserRow } from "../../src/db/schema/index.js";
 import { buildUser, unique } from "../helpers/factories.js";
 import { startTestServer, TEST_JWT_SECRET, type GraphQLResponse, type TestServer } from "../helpers/server.js";
@@ -297,60 +295,5 @@ describe("JWKS (external identity provider)", () => {
 
   it("refuses a token whose subject is an unknown e-mail", async () => {
     expectRefused(await idpServer.gql(ME, {}, await signRs({ sub: `${unique("nobody")}@test.example` })));
-  });
-});
-
-describe("CLI", { timeout: 60_000 }, () => {
-  const root = fileURLToPath(new URL("../..", import.meta.url));
-
-  function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, DATABASE_URL: inject("databaseUrl"), JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: "silent" };
-    return new Promise((resolve) => {
-      execFile("node_modules/.bin/tsx", ["src/cli.ts", ...args], { cwd: root, env, timeout: 55_000 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
-
-  it("token prints one JWT line that works against the server", async () => {
-    const user = await buildUser(server.database.db);
-    const result = await cli("token", "--email", user.email);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/);
-    const res = await server.gql(ME, {}, result.stdout.trim());
-    expect(res.errors).toBeUndefined();
-    expect(res.data?.me.id).toBe(String(user.id));
-  });
-
-  it("token for an unknown e-mail exits 1 with a message on stderr", async () => {
-    const result = await cli("token", "--email", "nobody@nowhere.test");
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toContain("nobody@nowhere.test");
-  });
-
-  it("user:create creates a user and prints it as JSON", async () => {
-    const email = `${unique("cli")}@test.example`;
-    const result = await cli("user:create", "--email", email, "--name", "CLI User", "--role", "manager");
-    expect(result.code).toBe(0);
-    const printed = JSON.parse(result.stdout) as { id: number; email: string; role: string };
-    expect(printed).toEqual({ id: expect.any(Number), email, name: "CLI User", role: "manager" });
-    const [row] = await server.database.db.select().from(users).where(eq(users.email, email));
-    expect(row).toMatchObject({ id: printed.id, role: "manager", isActive: true });
-  });
-
-  it("user:create with an unknown role exits 1", async () => {
-    const email = `${unique("cli")}@test.example`;
-    const result = await cli("user:create", "--email", email, "--name", "Boss", "--role", "boss");
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain("--role");
-    expect(await server.database.db.select().from(users).where(eq(users.email, email))).toEqual([]);
-  });
-
-  it("an unknown command exits 2", async () => {
-    const result = await cli("frobnicate");
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Unknown command "frobnicate"');
   });
 });

@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb, createPool, type Db } from "../../src/db/client.js";

@@ -14,7 +14,8 @@ import type { Database } from "./db/client.js";
 import { createContext, type Context } from "./graphql/context.js";
 import { formatError } from "./graphql/format-error.js";
 import { batchLimit, costLimitPlugin, limitValidationRules } from "./graphql/limits.js";
-import { loggingPlugin } from "./graphql/logging-plugin.js";
+import { loggingPlugin, statementHeaderPlugin } from "./graphql/logging-plugin.js";
+import { countStatements } from "./db/statement-counter.js";
 import { buildServedSchema } from "./graphql/schema.js";
 import { AppError } from "./lib/errors.js";
 import type { Logger } from "./lib/logger.js";
@@ -40,7 +41,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 /** Builds the HTTP server (GraphQL, health, readiness) and starts listening. */
 export async function startServer(deps: AppDeps): Promise<RunningServer> {
   const { config, database, log, jwt } = deps;
-  const services = createServices(database.db);
+  const services = createServices(database.db, config.scoring);
   const authenticator = new Authenticator(database.db, jwt, config.auth.subject);
   const schema = await buildServedSchema();
 
@@ -83,7 +84,12 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     hideSchemaDetailsFromClientErrors: config.graphql.hideSchemaDetails,
     allowBatchedHttpRequests: true,
     validationRules: limitValidationRules(config.graphql),
-    plugins: [costLimitPlugin(schema, config.graphql.maxCost), loggingPlugin, ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [
+      costLimitPlugin(schema, config.graphql.maxCost),
+      loggingPlugin,
+      ...(config.graphql.sqlStatementHeader ? [statementHeaderPlugin] : []),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+    ],
   });
   await apollo.start();
 
@@ -92,6 +98,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     "/graphql",
     express.json({ limit: config.graphql.bodyLimit }),
     batchLimit(config.graphql.maxBatchOperations),
+    (_req: Request, _res: Response, next: NextFunction) => countStatements(next),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const viewer = await authenticator.fromAuthorizationHeader(req.headers.authorization).catch((error: unknown) => {
@@ -100,7 +107,14 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
           }
           throw error;
         });
-        return createContext({ db: database.db, services, viewer, requestId: String(req.id), log: req.log });
+        return createContext({
+          db: database.db,
+          services,
+          scoring: config.scoring,
+          viewer,
+          requestId: String(req.id),
+          log: req.log,
+        });
       },
     }),
   );

@@ -7,6 +7,15 @@ const booleanFlag = z
 const positiveInt = (fallback: number) =>
   z.coerce.number({ message: "must be a number" }).int("must be a whole number").positive("must be positive").default(fallback);
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -34,6 +43,13 @@ const envSchema = z
       .string()
       .regex(/^\d+\s*(s|m|h|d)$/, "must be a duration such as 30m, 12h or 7d")
       .default("12h"),
+    KPI_TIMEZONE: z.string().refine(isTimeZone, "must be an IANA time zone such as UTC or Europe/Paris").default("UTC"),
+    SCORE_CAP: z.coerce
+      .number({ message: "must be a number" })
+      .min(100, "must be at least 100")
+      .max(999.99, "must be at most 999.99")
+      .default(150),
+    SQL_STATEMENT_HEADER: booleanFlag.optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     INTROSPECTION: booleanFlag.optional(),
     MAX_QUERY_DEPTH: positiveInt(12),
@@ -73,6 +89,12 @@ export interface Config {
     tokenTtl: string;
   };
   logLevel: string;
+  scoring: {
+    /** The organisation's time zone: which calendar day "today" is, and so which periods are complete. */
+    timeZone: string;
+    /** Achievements above this count as this much in overall scores, so one outlier cannot carry a score. */
+    scoreCap: number;
+  };
   graphql: {
     introspection: boolean;
     /** Field suggestions ("Did you mean …") reveal the schema, so they are off in production. */
@@ -82,6 +104,8 @@ export interface Config {
     maxAliases: number;
     maxBatchOperations: number;
     bodyLimit: string;
+    /** Adds x-sql-statements (SQL statements run for the request) to GraphQL responses: for tests and benchmarks. */
+    sqlStatementHeader: boolean;
   };
 }
 
@@ -117,6 +141,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       tokenTtl: env.JWT_TTL,
     },
     logLevel: env.LOG_LEVEL,
+    scoring: { timeZone: env.KPI_TIMEZONE, scoreCap: env.SCORE_CAP },
     graphql: {
       introspection: env.INTROSPECTION ?? !production,
       hideSchemaDetails: production,
@@ -125,6 +150,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxAliases: env.MAX_ALIASES,
       maxBatchOperations: env.MAX_BATCH_OPERATIONS,
       bodyLimit: env.BODY_LIMIT.toLowerCase(),
+      sqlStatementHeader: env.SQL_STATEMENT_HEADER ?? false,
     },
   };
 }

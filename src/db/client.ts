@@ -1,6 +1,7 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import * as schema from "./schema/index.js";
+import { instrumentPool } from "./statement-counter.js";
 
 export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 /** The handle a transaction callback receives; services accept either it or the root handle. */
@@ -20,6 +21,7 @@ export function createPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on("error", () => undefined);
+  instrumentPool(pool);
   return pool;
 }
 

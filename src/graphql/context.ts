@@ -1,5 +1,7 @@
 import type { Viewer } from "../auth/authenticate.js";
+import type { Config } from "../config/config.js";
 import type { Db } from "../db/client.js";
+import { todayIn } from "../scoring/periods.js";
 import type { Logger } from "../lib/logger.js";
 import { Access } from "../permissions/access.js";
 import type { Services } from "../services.js";
@@ -7,6 +9,8 @@ import { createLoaders, type Loaders } from "./loaders.js";
 
 export interface Context {
   viewer: Viewer | null;
+  /** Today's date in the organisation's time zone, fixed for the request. */
+  today: string;
   access: Access;
   loaders: Loaders;
   services: Services;
@@ -17,14 +21,17 @@ export interface Context {
 export function createContext(args: {
   db: Db;
   services: Services;
+  scoring: Config["scoring"];
   viewer: Viewer | null;
   requestId: string;
   log: Logger;
 }): Context {
+  const today = todayIn(args.scoring.timeZone);
   return {
     viewer: args.viewer,
+    today,
     access: new Access(args.db, args.viewer),
-    loaders: createLoaders(args.db),
+    loaders: createLoaders(args.db, today, args.scoring),
     services: args.services,
     requestId: args.requestId,
     log: args.log,

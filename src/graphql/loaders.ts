@@ -1,15 +1,25 @@
+import type { Config } from "../config/config.js";
 import type { Db } from "../db/client.js";
+import { createAssignmentLoaders } from "../modules/assignment/assignment.loaders.js";
 import { createDefinitionLoaders } from "../modules/definition/definition.loaders.js";
+import { createMeasurementLoaders } from "../modules/measurement/measurement.loaders.js";
+import { createScoreLoaders } from "../modules/score/score.loaders.js";
 import { createTeamLoaders } from "../modules/team/team.loaders.js";
 import { createUserLoaders } from "../modules/user/user.loaders.js";
 
-/** Loaders live for one request only: a loader shared between requests would leak one viewer's data to another. */
-export function createLoaders(db: Db) {
+/**
+ * Loaders live for one request only: a loader shared between requests would leak one viewer's data
+ * to another. `today` is fixed once per request so that every field of a response agrees on it.
+ */
+export function createLoaders(db: Db, today: string, scoring: Config["scoring"]) {
   const users = createUserLoaders(db);
   return {
     ...users,
     ...createTeamLoaders(db, users.userById),
     ...createDefinitionLoaders(db),
+    ...createAssignmentLoaders(db, today),
+    ...createMeasurementLoaders(db.$client),
+    ...createScoreLoaders(db.$client, today, scoring.scoreCap),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Context } from "./context.js";
+import { statementsSoFar } from "../db/statement-counter.js";
 import { isUnexpected } from "./format-error.js";
 
 /** Logs each operation's outcome, and every unexpected error in full (the response shows none of it). */
@@ -18,6 +19,17 @@ export const loggingPlugin: ApolloServerPlugin<Context> = {
           { operationName, ms: Math.round(performance.now() - started), errors: errors?.length ?? 0 },
           "graphql operation",
         );
+      },
+    };
+  },
+};
+
+/** Reports the SQL statements the request ran in an x-sql-statements header (SQL_STATEMENT_HEADER). */
+export const statementHeaderPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        response.http.headers.set("x-sql-statements", String(statementsSoFar() ?? 0));
       },
     };
   },

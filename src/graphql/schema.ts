@@ -3,13 +3,35 @@ import { printSchema, lexicographicSortSchema, type GraphQLSchema } from "graphq
 import { applyMiddleware } from "graphql-middleware";
 import { buildSchema } from "type-graphql";
 import { ApiKeyResolver } from "../modules/api-key/api-key.resolver.js";
+import { AssignmentResolver } from "../modules/assignment/assignment.resolver.js";
+import { MeasurementResolver } from "../modules/measurement/measurement.resolver.js";
+import {
+  KpiAverageResolver,
+  TeamAveragesResolver,
+  TeamMemberScoresResolver,
+  TeamScoresResolver,
+  UserScoresResolver,
+} from "../modules/score/score.resolver.js";
 import { AuditResolver } from "../modules/audit/audit.resolver.js";
 import { DefinitionResolver } from "../modules/definition/definition.resolver.js";
 import { TeamResolver } from "../modules/team/team.resolver.js";
 import { UserResolver } from "../modules/user/user.resolver.js";
 import { permissions } from "../permissions/rules.js";
 
-export const resolvers = [UserResolver, TeamResolver, DefinitionResolver, ApiKeyResolver, AuditResolver] as const;
+export const resolvers = [
+  UserResolver,
+  UserScoresResolver,
+  TeamResolver,
+  TeamScoresResolver,
+  TeamMemberScoresResolver,
+  TeamAveragesResolver,
+  KpiAverageResolver,
+  DefinitionResolver,
+  AssignmentResolver,
+  MeasurementResolver,
+  ApiKeyResolver,
+  AuditResolver,
+] as const;
 
 /** The schema as the resolvers declare it, without permissions: what schema.graphql is printed from. */
 export function buildBareSchema(): Promise<GraphQLSchema> {

@@ -1,5 +1,6 @@
 import { rule } from "graphql-shield";
 import type { Context } from "../graphql/context.js";
+import { AppError } from "../lib/errors.js";
 
 /**
  * Small named predicates; rules.ts combines them per field. Rules that depend on the parent or the
@@ -53,3 +54,72 @@ export const ownsApiKeyArg = (arg: string) =>
     const id = idArg(args[arg]);
     return ctx.viewer !== null && id !== null && (await ctx.services.apiKeys.ownerOf(id)) === ctx.viewer.id;
   });
+
+/**
+ * The viewer may manage the user's KPIs: an admin, or the manager of a team the user belongs to —
+ * never for themselves, so nobody sets their own targets or rates their own work.
+ */
+async function canManageUser(ctx: Context, userId: number | null): Promise<boolean> {
+  if (ctx.access.isAdmin) return true;
+  return userId !== null && !ctx.access.isSelf(userId) && (await ctx.access.managesUser(userId));
+}
+
+async function ownerOfUserKpi(ctx: Context, value: unknown): Promise<number | null> {
+  const id = idArg(value);
+  if (id === null || id > 2_147_483_647) return null;
+  return (await ctx.loaders.userKpiById.load(id))?.userId ?? null;
+}
+
+export const canManageUserArg = (arg: string) =>
+  rule(`canManageUserArg:${arg}`, { cache: "no_cache" })((_parent, args: Record<string, unknown>, ctx: Context) =>
+    canManageUser(ctx, idArg(args[arg])),
+  );
+
+/** For arguments naming an assignment: the viewer may manage the assignment's user. */
+export const canManageUserKpiArg = (arg: string) =>
+  rule(`canManageUserKpiArg:${arg}`, { cache: "no_cache" })(
+    async (_parent, args: Record<string, unknown>, ctx: Context) =>
+      ctx.access.isAdmin || canManageUser(ctx, await ownerOfUserKpi(ctx, args[arg])),
+  );
+
+/** For arguments naming an assignment: the viewer may see the assignment's user's figures. */
+export const canSeeUserKpiArg = (arg: string) =>
+  rule(`canSeeUserKpiArg:${arg}`, { cache: "no_cache" })(async (_parent, args: Record<string, unknown>, ctx: Context) => {
+    if (ctx.access.isAdmin) return true;
+    const owner = await ownerOfUserKpi(ctx, args[arg]);
+    return owner !== null && ctx.access.canSeePrivateDataOf(owner);
+  });
+
+/** A team member's figures: the member themselves, their manager, or an admin. */
+export const canSeeParentMember = rule("canSeeParentMember", { cache: "no_cache" })(
+  (parent: { userId: number }, _args, ctx: Context) => ctx.access.canSeePrivateDataOf(parent.userId),
+);
+
+/**
+ * Bulk assignment: an admin, or a manager assigning within teams they manage. One user outside
+ * them refuses the whole call, naming who.
+ */
+export const canBulkAssign = rule("canBulkAssign", { cache: "no_cache" })(async (
+  _parent,
+  args: { input?: { userIds?: unknown[] | null; teamId?: unknown } },
+  ctx: Context,
+) => {
+  if (ctx.access.isAdmin) return true;
+  if (!ctx.access.isManager) return false;
+  const { userIds, teamId } = args.input ?? {};
+  if (teamId !== undefined && teamId !== null) {
+    const id = idArg(teamId);
+    return id !== null && (await ctx.access.managesTeam(id));
+  }
+  if (!userIds || userIds.length === 0) return false;
+  const managed = await ctx.access.managedUserIds();
+  const outside = userIds.filter((value) => {
+    const id = idArg(value);
+    return id === null || !managed.has(id) || ctx.access.isSelf(id);
+  });
+  if (outside.length === 0) return true;
+  const named = outside.slice(0, 20).map(String).join(", ") + (outside.length > 20 ? ` and ${outside.length - 20} more` : "");
+  return new AppError("FORBIDDEN", `You may only assign KPIs to members of teams you manage; not to users ${named}`, {
+    userIds: outside.map(String),
+  });
+});

@@ -2,7 +2,12 @@ import { allow, deny, or, shield, type IRules } from "graphql-shield";
 import type { Context } from "../graphql/context.js";
 import { AppError, forbidden, unauthenticated } from "../lib/errors.js";
 import {
+  canBulkAssign,
+  canManageUserArg,
+  canManageUserKpiArg,
+  canSeeParentMember,
   canSeeParentUser,
+  canSeeUserKpiArg,
   canSeeUserArg,
   canViewParentTeam,
   canViewTeamArg,
@@ -31,6 +36,7 @@ export const ruleTree = {
     kpiDefinition: isAdminOrManager,
     auditLog: isAdmin,
     apiKeys: isSelfOrAdminByOptionalArg("userId"),
+    userKpi: canSeeUserKpiArg("id"),
   },
   Mutation: {
     createUser: isAdmin,
@@ -44,6 +50,10 @@ export const ruleTree = {
     revokeApiKey: or(isAdmin, ownsApiKeyArg("id")),
     createKpiDefinition: isAdmin,
     updateKpiDefinition: isAdmin,
+    assignKpi: canManageUserArg("userId"),
+    bulkAssignKpi: canBulkAssign,
+    updateUserKpi: canManageUserKpiArg("id"),
+    recordMeasurement: canManageUserKpiArg("userKpiId"),
   },
   // Reaching a User is guarded by the field that returns it; its private parts are guarded again here.
   User: {
@@ -55,6 +65,9 @@ export const ruleTree = {
     email: canSeeParentUser,
     teams: canSeeParentUser,
     externalIds: isAdmin,
+    kpis: canSeeParentUser,
+    overallScore: canSeeParentUser,
+    snapshots: canSeeParentUser,
   },
   ExternalId: { "*": allow },
   Team: {
@@ -63,8 +76,12 @@ export const ruleTree = {
     createdAt: allow,
     manager: allow,
     members: canViewParentTeam,
+    averages: canViewParentTeam,
   },
-  TeamMember: { user: allow },
+  // Teammates see each other's names; figures are for the member, their manager and admins.
+  TeamMember: { user: allow, overallScore: canSeeParentMember, kpis: canSeeParentMember },
+  TeamAverages: { "*": allow },
+  KpiAverage: { "*": allow },
   KpiDefinition: {
     id: allow,
     name: allow,
@@ -80,6 +97,36 @@ export const ruleTree = {
     createdAt: allow,
     updatedAt: allow,
   },
+  // Reaching an assignment is guarded by the field that returns it (User.kpis, TeamMember.kpis, userKpi).
+  UserKpi: {
+    id: allow,
+    user: allow,
+    kpiDefinition: allow,
+    targetValue: allow,
+    weight: allow,
+    startDate: allow,
+    endDate: allow,
+    isActive: allow,
+    assignedBy: allow,
+    assignedAt: allow,
+    currentMeasurement: allow,
+    trend: allow,
+    history: allow,
+  },
+  KpiMeasurement: {
+    id: allow,
+    periodStart: allow,
+    periodEnd: allow,
+    actualValue: allow,
+    targetValue: allow,
+    achievementPercentage: allow,
+    calculatedAt: allow,
+    calculatedBy: allow,
+    notes: allow,
+    calculationMetadata: isAdmin,
+  },
+  KpiSnapshot: { "*": allow },
+  BulkAssignResult: { "*": allow },
   ApiKey: { "*": allow },
   ApiKeyCreated: { "*": allow },
   AuditEntry: { "*": isAdmin },

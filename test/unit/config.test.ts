@@ -33,7 +33,16 @@ describe("loadConfig", () => {
         maxAliases: 30,
         maxBatchOperations: 10,
         bodyLimit: "1mb",
+        sqlStatementHeader: false,
       });
+      expect(config.scoring).toEqual({ timeZone: "UTC", scoreCap: 150 });
+    });
+
+    it("refuses an unknown time zone and a score cap below 100", () => {
+      expect(() => loadConfig({ KPI_TIMEZONE: "Mars/Olympus", SCORE_CAP: "50" })).toThrow(
+        /KPI_TIMEZONE[\s\S]*SCORE_CAP|SCORE_CAP[\s\S]*KPI_TIMEZONE/,
+      );
+      expect(loadConfig({ KPI_TIMEZONE: "Europe/Paris" }).scoring.timeZone).toBe("Europe/Paris");
     });
 
     it("treats empty strings as unset", () => {

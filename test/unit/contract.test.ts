@@ -8,38 +8,15 @@ const run = promisify(execFile);
 const CHECKER = new URL("../../../shared/api/check-contract.mjs", import.meta.url);
 
 /**
- * Parts of the public contract that later issues build (assignments and measurements: issue 3;
- * calculation runs: issues 4 and 5). This list may only shrink: a gap not listed here fails.
+ * Parts of the public contract that later issues build (the calculation engine and its runs:
+ * issues 4 and 5). This list may only shrink: a gap not listed here fails.
  */
 const NOT_YET_BUILT = [
-  "TYPE_REMOVED: Date was removed.",
   "TYPE_REMOVED: RunStatus was removed.",
-  "TYPE_REMOVED: Standard scalar Float was removed because it is not referenced anymore.",
-  "TYPE_REMOVED: TeamAverages was removed.",
-  "TYPE_REMOVED: KpiAverage was removed.",
-  "TYPE_REMOVED: UserKpi was removed.",
-  "TYPE_REMOVED: KpiMeasurement was removed.",
-  "TYPE_REMOVED: KpiSnapshot was removed.",
   "TYPE_REMOVED: CalculationRun was removed.",
-  "TYPE_REMOVED: BulkAssignResult was removed.",
-  "TYPE_REMOVED: AssignKpiInput was removed.",
-  "TYPE_REMOVED: BulkAssignKpiInput was removed.",
-  "TYPE_REMOVED: UpdateUserKpiInput was removed.",
-  "TYPE_REMOVED: RecordMeasurementInput was removed.",
   "TYPE_REMOVED: CalculateInput was removed.",
-  "FIELD_REMOVED: User.kpis was removed.",
-  "FIELD_REMOVED: User.overallScore was removed.",
-  "FIELD_REMOVED: User.snapshots was removed.",
-  "FIELD_REMOVED: Team.averages was removed.",
-  "FIELD_REMOVED: TeamMember.overallScore was removed.",
-  "FIELD_REMOVED: TeamMember.kpis was removed.",
-  "FIELD_REMOVED: Query.userKpi was removed.",
   "FIELD_REMOVED: Query.calculationRun was removed.",
   "FIELD_REMOVED: Query.calculationRuns was removed.",
-  "FIELD_REMOVED: Mutation.assignKpi was removed.",
-  "FIELD_REMOVED: Mutation.bulkAssignKpi was removed.",
-  "FIELD_REMOVED: Mutation.updateUserKpi was removed.",
-  "FIELD_REMOVED: Mutation.recordMeasurement was removed.",
   "FIELD_REMOVED: Mutation.calculateUserKpi was removed.",
   "FIELD_REMOVED: Mutation.calculateKpis was removed.",
 ];

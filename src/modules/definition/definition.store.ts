@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, asc, eq, type SQL } from "drizzle-orm";
+import { anyOf } from "../../db/any-of.js";
 import type { DbOrTx } from "../../db/client.js";
 import {
   kpiDefinitions,
@@ -14,10 +15,7 @@ export async function findDefinition(db: DbOrTx, id: number): Promise<KpiDefinit
 }
 
 export function definitionsByIds(db: DbOrTx, ids: readonly number[]): Promise<KpiDefinitionRow[]> {
-  return db
-    .select()
-    .from(kpiDefinitions)
-    .where(inArray(kpiDefinitions.id, [...ids]));
+  return db.select().from(kpiDefinitions).where(anyOf(kpiDefinitions.id, ids));
 }
 
 export interface DefinitionQuery {

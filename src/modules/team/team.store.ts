@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
+import { anyOf } from "../../db/any-of.js";
 import type { DbOrTx } from "../../db/client.js";
 import { teamMembers, teams, users, type TeamRow } from "../../db/schema/index.js";
 
@@ -8,10 +9,7 @@ export async function findTeam(db: DbOrTx, id: number): Promise<TeamRow | undefi
 }
 
 export function teamsByIds(db: DbOrTx, ids: readonly number[]): Promise<TeamRow[]> {
-  return db
-    .select()
-    .from(teams)
-    .where(inArray(teams.id, [...ids]));
+  return db.select().from(teams).where(anyOf(teams.id, ids));
 }
 
 /** All teams, or those with the given ids, by name. */
@@ -20,7 +18,7 @@ export function listTeams(db: DbOrTx, within?: Set<number>): Promise<TeamRow[]> 
   return db
     .select()
     .from(teams)
-    .where(within ? inArray(teams.id, [...within]) : undefined)
+    .where(within ? anyOf(teams.id, [...within]) : undefined)
     .orderBy(asc(teams.name), asc(teams.id));
 }
 
@@ -30,7 +28,7 @@ export function membersOfTeams(db: DbOrTx, teamIds: readonly number[]) {
     .select({ teamId: teamMembers.teamId, user: users })
     .from(teamMembers)
     .innerJoin(users, eq(users.id, teamMembers.userId))
-    .where(inArray(teamMembers.teamId, [...teamIds]))
+    .where(anyOf(teamMembers.teamId, teamIds))
     .orderBy(asc(users.name), asc(users.id));
 }
 

@@ -1,4 +1,5 @@
-import { and, asc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, ilike, or, type SQL } from "drizzle-orm";
+import { anyOf } from "../../db/any-of.js";
 import type { DbOrTx } from "../../db/client.js";
 import { teamMembers, userExternalIds, users, type UserRole, type UserRow } from "../../db/schema/index.js";
 
@@ -13,10 +14,7 @@ export async function findUserByEmail(db: DbOrTx, email: string): Promise<UserRo
 }
 
 export async function usersByIds(db: DbOrTx, ids: readonly number[]): Promise<UserRow[]> {
-  return db
-    .select()
-    .from(users)
-    .where(inArray(users.id, [...ids]));
+  return db.select().from(users).where(anyOf(users.id, ids));
 }
 
 export interface UserQuery {
@@ -38,7 +36,7 @@ export async function listUsers(db: DbOrTx, query: UserQuery): Promise<UserRow[]
     const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     conditions.push(or(ilike(users.name, pattern), ilike(users.email, pattern))!);
   }
-  if (query.within) conditions.push(inArray(users.id, [...query.within]));
+  if (query.within) conditions.push(anyOf(users.id, [...query.within]));
   return db
     .select()
     .from(users)
@@ -52,7 +50,7 @@ export async function externalIdsByUserIds(db: DbOrTx, userIds: readonly number[
   return db
     .select({ userId: userExternalIds.userId, provider: userExternalIds.provider, externalId: userExternalIds.externalId })
     .from(userExternalIds)
-    .where(inArray(userExternalIds.userId, [...userIds]))
+    .where(anyOf(userExternalIds.userId, userIds))
     .orderBy(asc(userExternalIds.provider));
 }
 
@@ -60,5 +58,5 @@ export async function teamIdsByUserIds(db: DbOrTx, userIds: readonly number[]) {
   return db
     .select({ userId: teamMembers.userId, teamId: teamMembers.teamId })
     .from(teamMembers)
-    .where(inArray(teamMembers.userId, [...userIds]));
+    .where(anyOf(teamMembers.userId, userIds));
 }

@@ -1,0 +1,85 @@
+import type pg from "pg";
+import type { KpiMeasurement, KpiSnapshot } from "./measurement.type.js";
+
+/**
+ * Reads of measurements and snapshots for the dashboards, in plain SQL over node-postgres: each
+ * function answers a whole batch of assignments (or users) in one statement. Numbers are cast to
+ * float8 and dates to text in SQL so rows need no mapping.
+ */
+
+const MEASUREMENT_COLUMNS = `
+  id::text AS "id", user_kpi_id AS "userKpiId", period_start::text AS "periodStart", period_end::text AS "periodEnd",
+  actual_value::float8 AS "actualValue", target_value::float8 AS "targetValue",
+  achievement_percentage::float8 AS "achievementPercentage", calculated_at AS "calculatedAt",
+  calculated_by AS "calculatedById", notes, calculation_metadata AS "calculationMetadata"`;
+
+/** The latest `count` measurements of each assignment, newest first: a window over the requested ids. */
+export async function latestMeasurements(pool: pg.Pool, userKpiIds: readonly number[], count: number): Promise<KpiMeasurement[]> {
+  const result = await pool.query<KpiMeasurement>(
+    `SELECT ${MEASUREMENT_COLUMNS} FROM (
+       SELECT m.*, row_number() OVER (PARTITION BY user_kpi_id ORDER BY period_start DESC) AS rank
+       FROM kpi_measurements m WHERE user_kpi_id = ANY($1::int[])
+     ) ranked
+     WHERE rank <= $2
+     ORDER BY user_kpi_id, period_start DESC`,
+    [userKpiIds, count],
+  );
+  return result.rows;
+}
+
+export interface HistoryWindow {
+  from: string | null;
+  to: string | null;
+  limit: number;
+}
+
+/** Measurements whose period starts within [from, to), newest first, at most `limit` per assignment. */
+export async function measurementHistory(
+  pool: pg.Pool,
+  userKpiIds: readonly number[],
+  window: HistoryWindow,
+): Promise<KpiMeasurement[]> {
+  const result = await pool.query<KpiMeasurement>(
+    `SELECT ${MEASUREMENT_COLUMNS} FROM (
+       SELECT m.*, row_number() OVER (PARTITION BY user_kpi_id ORDER BY period_start DESC) AS rank
+       FROM kpi_measurements m
+       WHERE user_kpi_id = ANY($1::int[])
+         AND ($2::date IS NULL OR period_start >= $2::date)
+         AND ($3::date IS NULL OR period_start < $3::date)
+     ) ranked
+     WHERE rank <= $4
+     ORDER BY user_kpi_id, period_start DESC`,
+    [userKpiIds, window.from, window.to, window.limit],
+  );
+  return result.rows;
+}
+
+/** Daily snapshots of the given users dated within [from, to), oldest first. */
+export async function snapshotsOfUsers(
+  pool: pg.Pool,
+  userIds: readonly number[],
+  from: string | null,
+  to: string | null,
+): Promise<KpiSnapshot[]> {
+  const result = await pool.query<KpiSnapshot>(
+    `SELECT user_id AS "userId", snapshot_date::text AS "snapshotDate", overall_score::float8 AS "overallScore", kpi_scores AS "kpiScores"
+     FROM kpi_snapshots
+     WHERE user_id = ANY($1::int[]) AND ($2::date IS NULL OR snapshot_date >= $2::date) AND ($3::date IS NULL OR snapshot_date < $3::date)
+     ORDER BY user_id, snapshot_date`,
+    [userIds, from, to],
+  );
+  return result.rows;
+}
+
+export async function findMeasurement(
+  db: pg.Pool | pg.PoolClient,
+  userKpiId: number,
+  periodStart: string,
+  periodEnd: string,
+): Promise<KpiMeasurement | undefined> {
+  const result = await db.query<KpiMeasurement>(
+    `SELECT ${MEASUREMENT_COLUMNS} FROM kpi_measurements WHERE user_kpi_id = $1 AND period_start = $2 AND period_end = $3`,
+    [userKpiId, periodStart, periodEnd],
+  );
+  return result.rows[0];
+}

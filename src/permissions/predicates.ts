@@ -109,7 +109,12 @@ export const canBulkAssign = rule("canBulkAssign", { cache: "no_cache" })(async 
   const { userIds, teamId } = args.input ?? {};
   if (teamId !== undefined && teamId !== null) {
     const id = idArg(teamId);
-    return id !== null && (await ctx.access.managesTeam(id));
+    if (id === null || !(await ctx.access.managesTeam(id))) return false;
+    // Every member of the team gets the KPI: a manager who is one of them would assign it to themselves.
+    if (!(await ctx.access.memberTeamIds()).has(id)) return true;
+    return new AppError("FORBIDDEN", `You may not assign KPIs to yourself, and you are a member of team ${id}`, {
+      userIds: [String(ctx.viewer!.id)],
+    });
   }
   if (!userIds || userIds.length === 0) return false;
   const managed = await ctx.access.managedUserIds();

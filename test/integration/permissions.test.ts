@@ -1,15 +1,29 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../src/auth/api-key-token.js";
-import { apiKeys, teamMembers, users, type KpiDefinitionRow, type TeamRow, type UserRow } from "../../src/db/schema/index.js";
+import {
+  apiKeys,
+  kpiDefinitions,
+  kpiMeasurements,
+  kpiSnapshots,
+  teamMembers,
+  userKpis,
+  users,
+  type KpiDefinitionRow,
+  type TeamRow,
+  type UserKpiRow,
+  type UserRow,
+} from "../../src/db/schema/index.js";
+import { todayIn } from "../../src/scoring/periods.js";
 import { buildDefinition, buildTeam, buildUser, unique } from "../helpers/factories.js";
 import { createRoleWorld, ROLE_NAMES, type RoleName, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type GraphQLResponse, type TestServer } from "../helpers/server.js";
 
 /**
  * Who may call what: every query and mutation of schema.graphql against the six roles of
- * test/helpers/roles.ts, then the guarded fields (e-mail, teams, members, externalIds, dataSource),
- * unknown and malformed ids, and the scoping of the list queries.
+ * test/helpers/roles.ts, then the guarded fields (e-mail, teams, members, externalIds, dataSource,
+ * figures, calculationMetadata), unknown and malformed ids, a manager's own KPIs, and the scoping of
+ * the list queries.
  */
 
 let server: TestServer;
@@ -20,6 +34,18 @@ let teammate: UserRow;
 let sideTeam: TeamRow;
 /** A definition created by `user`: the path by which a manager of another team reaches `user`. */
 let definition: KpiDefinitionRow;
+/** The last complete month, by the server's today: the period measurements are recorded for. */
+let lastMonth: { start: string; end: string };
+/** First day of the month a year before lastMonth: where assignments start, well before it. */
+let assignmentStart: string;
+/** A MANUAL monthly definition (allowed range 1..5), assigned to `user` as `assignment`. */
+let manualDefinition: KpiDefinitionRow;
+/** `user`'s assignment of manualDefinition (target 4, weight 50), measured 3 for lastMonth by admin. */
+let assignment: UserKpiRow;
+/** An assignment of `otherUser`: an existing target outside every path of `user` and `teamManager`. */
+let strangerAssignment: UserKpiRow;
+/** The achievement of that measurement (3 of 4), hence also `user`'s overall score and the team's average. */
+let score: number;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -29,6 +55,23 @@ beforeAll(async () => {
   await db.insert(teamMembers).values({ teamId: world.team.id, userId: teammate.id });
   sideTeam = await buildTeam(db, { members: [teammate] });
   definition = await buildDefinition(db, { createdBy: world.users.user.id });
+
+  const [year, month] = todayIn(server.config.scoring.timeZone).split("-").map(Number);
+  const firstOfMonth = (offset: number) => new Date(Date.UTC(year!, month! - 1 + offset, 1)).toISOString().slice(0, 10);
+  lastMonth = { start: firstOfMonth(-1), end: firstOfMonth(0) };
+  assignmentStart = firstOfMonth(-13);
+  manualDefinition = await freshManualDefinition();
+  assignment = await assignmentOf(world.users.user.id, manualDefinition.id);
+  strangerAssignment = await assignmentOf(world.users.otherUser.id, manualDefinition.id);
+  const recorded = await server.gql(
+    RECORD,
+    { userKpiId: id(assignment), input: { actualValue: 3, periodStart: lastMonth.start, periodEnd: lastMonth.end } },
+    world.tokens.admin,
+  );
+  expect(recorded.errors).toBeUndefined();
+  score = recorded.data!.recordMeasurement.achievementPercentage;
+  expect(score).toBe(75);
+  await db.insert(kpiSnapshots).values({ userId: world.users.user.id, snapshotDate: lastMonth.end, overallScore: score });
 });
 afterAll(() => server?.stop());
 
@@ -56,6 +99,8 @@ interface Case {
   expect: Row;
   /** Further checks of an allowed call's result. */
   check?: (result: any, role: RoleName, vars: Record<string, any>) => void | Promise<void>;
+  /** Checks after a denied call that it changed nothing. */
+  unchanged?: (vars: Record<string, any>) => void | Promise<void>;
   /** Undoes what the run set up or did, so that `team` keeps just its members `user` and `teammate`. */
   cleanup?: (vars: Record<string, any>) => Promise<void>;
 }
@@ -80,6 +125,67 @@ async function leaveTeam(vars: Record<string, any>): Promise<void> {
     .delete(teamMembers)
     .where(and(eq(teamMembers.teamId, world.team.id), eq(teamMembers.userId, Number(vars.userId))));
 }
+
+function freshManualDefinition(): Promise<KpiDefinitionRow> {
+  return buildDefinition(server.database.db, { dataSource: { type: "manual", allowed_range: { min: 1, max: 5 } } });
+}
+
+/** An assignment (target 4, weight 50, from assignmentStart, ongoing) written straight to the database. */
+async function assignmentOf(userId: number, kpiDefinitionId: number): Promise<UserKpiRow> {
+  const [row] = await server.database.db
+    .insert(userKpis)
+    .values({ userId, kpiDefinitionId, targetValue: 4, weight: 50, startDate: assignmentStart, assignedBy: world.users.admin.id })
+    .returning();
+  return row!;
+}
+
+/** An assignment of `user` to a definition of its own, so that every run measures or changes something new. */
+async function freshAssignmentOfUser(): Promise<UserKpiRow> {
+  return assignmentOf(world.users.user.id, (await freshManualDefinition()).id);
+}
+
+const assignmentsOfDefinition = (kpiDefinitionId: number | string) =>
+  server.database.db
+    .select()
+    .from(userKpis)
+    .where(eq(userKpis.kpiDefinitionId, Number(kpiDefinitionId)))
+    .orderBy(userKpis.userId);
+
+async function assignmentById(userKpiId: number | string): Promise<UserKpiRow> {
+  const [row] = await server.database.db
+    .select()
+    .from(userKpis)
+    .where(eq(userKpis.id, Number(userKpiId)));
+  return row!;
+}
+
+const measurementsOf = (userKpiId: number | string) =>
+  server.database.db
+    .select()
+    .from(kpiMeasurements)
+    .where(eq(kpiMeasurements.userKpiId, Number(userKpiId)));
+
+/** Deletes a definition made for one run, and with it its assignments and their measurements. */
+async function dropDefinition(kpiDefinitionId: number | string): Promise<void> {
+  await server.database.db.delete(kpiDefinitions).where(eq(kpiDefinitions.id, Number(kpiDefinitionId)));
+}
+
+const dropDefinitionOfAssignment = async (userKpiId: number | string) =>
+  dropDefinition((await assignmentById(userKpiId)).kpiDefinitionId);
+
+/** The terms of a new assignment of the given definition, starting well before lastMonth. */
+const terms = (kpiDefinitionId: number) => ({
+  kpiDefinitionId: String(kpiDefinitionId),
+  targetValue: 4,
+  weight: 50,
+  startDate: assignmentStart,
+});
+
+const USER_KPI = `query($id: ID!) { userKpi(id: $id) { id user { id } } }`;
+const ASSIGN = `mutation($userId: ID!, $input: AssignKpiInput!) { assignKpi(userId: $userId, input: $input) { id user { id } kpiDefinition { id } assignedBy { id } } }`;
+const BULK_ASSIGN = `mutation($input: BulkAssignKpiInput!) { bulkAssignKpi(input: $input) { created { user { id } kpiDefinition { id } } existing { id } } }`;
+const UPDATE_USER_KPI = `mutation($id: ID!, $input: UpdateUserKpiInput!) { updateUserKpi(id: $id, input: $input) { id targetValue weight } }`;
+const RECORD = `mutation($userKpiId: ID!, $input: RecordMeasurementInput!) { recordMeasurement(userKpiId: $userKpiId, input: $input) { periodStart periodEnd actualValue achievementPercentage calculatedBy { id } } }`;
 
 async function isMemberOfTeam(userId: number): Promise<boolean> {
   const rows = await server.database.db
@@ -119,6 +225,9 @@ const operations: Case[] = [
   { field: "apiKeys", label: "apiKeys(userId: user)", doc: `query($userId: ID) { apiKeys(userId: $userId) { id } }`,
     vars: () => ({ userId: id(world.users.user) }),
     expect:                                                             [ANON,     OK,   DENY,     DENY,       DENY,        OK] },
+  { field: "userKpi", label: "userKpi (an assignment of user)", doc: USER_KPI, vars: () => ({ id: id(assignment) }),
+    expect:                                                             [ANON,     OK,   DENY,     OK,         DENY,        OK],
+    check: (kpi) => expect(kpi).toEqual({ id: id(assignment), user: { id: id(world.users.user) } }) },
 
   // ── Mutations ──
   { field: "createUser", doc: `mutation($input: CreateUserInput!) { createUser(input: $input) { id email role } }`,
@@ -169,6 +278,58 @@ const operations: Case[] = [
     vars: () => ({ id: id(definition), input: { description: unique("described") } }),
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        OK],
     check: (kpi, _role, vars) => expect(kpi).toEqual({ id: id(definition), description: vars.input.description }) },
+  // Each run assigns a definition of its own (dropped afterwards), so allowed runs never meet an earlier one.
+  { field: "assignKpi", label: "assignKpi (to user)", doc: ASSIGN,
+    vars: async () => ({ userId: id(world.users.user), input: terms((await freshManualDefinition()).id) }),
+    expect:                                                             [ANON,     DENY, DENY,     OK,         DENY,        OK],
+    check: async (kpi, role, vars) => {
+      expect(kpi).toEqual({ id: expect.any(String), user: { id: id(world.users.user) },
+        kpiDefinition: { id: vars.input.kpiDefinitionId }, assignedBy: { id: viewerId(role) } });
+      expect((await assignmentsOfDefinition(vars.input.kpiDefinitionId)).map(id)).toEqual([kpi.id]);
+    },
+    unchanged: async (vars) => expect(await assignmentsOfDefinition(vars.input.kpiDefinitionId)).toEqual([]),
+    cleanup: (vars) => dropDefinition(vars.input.kpiDefinitionId) },
+  { field: "bulkAssignKpi", label: "bulkAssignKpi(userIds: [user])", doc: BULK_ASSIGN,
+    vars: async () => ({ input: { ...terms((await freshManualDefinition()).id), userIds: [id(world.users.user)] } }),
+    expect:                                                             [ANON,     DENY, DENY,     OK,         DENY,        OK],
+    check: async (result, _role, vars) => {
+      const kpiDefinition = { id: vars.input.kpiDefinitionId };
+      expect(result).toEqual({ created: [{ user: { id: id(world.users.user) }, kpiDefinition }], existing: [] });
+      expect((await assignmentsOfDefinition(vars.input.kpiDefinitionId)).map((a) => a.userId)).toEqual([world.users.user.id]);
+    },
+    unchanged: async (vars) => expect(await assignmentsOfDefinition(vars.input.kpiDefinitionId)).toEqual([]),
+    cleanup: (vars) => dropDefinition(vars.input.kpiDefinitionId) },
+  { field: "bulkAssignKpi", label: "bulkAssignKpi(teamId: team)", doc: BULK_ASSIGN,
+    vars: async () => ({ input: { ...terms((await freshManualDefinition()).id), teamId: id(world.team) } }),
+    expect:                                                             [ANON,     DENY, DENY,     OK,         DENY,        OK],
+    check: async (result, _role, vars) => {
+      const members = [world.users.user.id, teammate.id].sort((a, b) => a - b);
+      expect(result.existing).toEqual([]);
+      expect(result.created.map((a: { user: { id: string } }) => Number(a.user.id)).sort((a: number, b: number) => a - b)).toEqual(members);
+      expect((await assignmentsOfDefinition(vars.input.kpiDefinitionId)).map((a) => a.userId)).toEqual(members);
+    },
+    unchanged: async (vars) => expect(await assignmentsOfDefinition(vars.input.kpiDefinitionId)).toEqual([]),
+    cleanup: (vars) => dropDefinition(vars.input.kpiDefinitionId) },
+  { field: "updateUserKpi", label: "updateUserKpi (an assignment of user)", doc: UPDATE_USER_KPI,
+    vars: async () => ({ id: id(await freshAssignmentOfUser()), input: { targetValue: 4.5, weight: 30 } }),
+    expect:                                                             [ANON,     DENY, DENY,     OK,         DENY,        OK],
+    check: async (kpi, _role, vars) => {
+      expect(kpi).toEqual({ id: vars.id, targetValue: 4.5, weight: 30 });
+      expect(await assignmentById(vars.id)).toMatchObject({ targetValue: 4.5, weight: 30 });
+    },
+    unchanged: async (vars) => expect(await assignmentById(vars.id)).toMatchObject({ targetValue: 4, weight: 50 }),
+    cleanup: (vars) => dropDefinitionOfAssignment(vars.id) },
+  { field: "recordMeasurement", label: "recordMeasurement (an assignment of user, last month)", doc: RECORD,
+    vars: async () => ({ userKpiId: id(await freshAssignmentOfUser()),
+      input: { actualValue: 2, periodStart: lastMonth.start, periodEnd: lastMonth.end } }),
+    expect:                                                             [ANON,     DENY, DENY,     OK,         DENY,        OK],
+    check: async (measurement, role, vars) => {
+      expect(measurement).toEqual({ periodStart: lastMonth.start, periodEnd: lastMonth.end, actualValue: 2,
+        achievementPercentage: 50, calculatedBy: { id: viewerId(role) } });
+      expect((await measurementsOf(vars.userKpiId)).map((m) => m.actualValue)).toEqual([2]);
+    },
+    unchanged: async (vars) => expect(await measurementsOf(vars.userKpiId)).toEqual([]),
+    cleanup: (vars) => dropDefinitionOfAssignment(vars.userKpiId) },
 ];
 
 // Unknown and malformed ids: a denial must not tell whether the target exists; an admin learns it.
@@ -190,6 +351,25 @@ const unknownIds: Case[] = [
   { field: "revokeApiKey", label: 'revokeApiKey(id: "99999999")', doc: `mutation { revokeApiKey(id: "99999999") { id } }`,
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
   { field: "updateUser", label: 'updateUser(id: "99999999")', doc: `mutation { updateUser(id: "99999999", input: { name: "x" }) { id } }`,
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "userKpi", label: 'userKpi(id: "99999999")', doc: `{ userKpi(id: "99999999") { id } }`,
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "userKpi", label: 'userKpi(id: "abc")', doc: `{ userKpi(id: "abc") { id } }`,
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        BAD] },
+  { field: "assignKpi", label: 'assignKpi(userId: "99999999")', doc: ASSIGN,
+    vars: () => ({ userId: "99999999", input: terms(manualDefinition.id) }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING],
+    unchanged: () => expect(assignmentsOfDefinition(manualDefinition.id)).resolves.toHaveLength(2) },
+  { field: "bulkAssignKpi", label: 'bulkAssignKpi(userIds: ["99999999"])', doc: BULK_ASSIGN,
+    vars: () => ({ input: { ...terms(manualDefinition.id), userIds: ["99999999"] } }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "bulkAssignKpi", label: 'bulkAssignKpi(teamId: "99999999")', doc: BULK_ASSIGN,
+    vars: () => ({ input: { ...terms(manualDefinition.id), teamId: "99999999" } }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "updateUserKpi", label: 'updateUserKpi(id: "99999999")', doc: `mutation { updateUserKpi(id: "99999999", input: { weight: 10 }) { id } }`,
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "recordMeasurement", label: 'recordMeasurement(userKpiId: "99999999")', doc: RECORD,
+    vars: () => ({ userKpiId: "99999999", input: { actualValue: 3, periodStart: lastMonth.start, periodEnd: lastMonth.end } }),
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
 ];
 
@@ -220,6 +400,7 @@ function generate(cases: Case[]) {
           try {
             expectOutcome(res, c.field, outcome);
             if (outcome === OK) await c.check?.(res.data![c.field], role, vars);
+            else await c.unchanged?.(vars);
           } finally {
             await c.cleanup?.(vars);
           }
@@ -250,6 +431,19 @@ describe("unknown and malformed ids", () => {
     expect(unknown.errors).toEqual(stranger.errors);
     expect(unknown.data).toEqual(stranger.data);
   });
+
+  it.each(["user", "teamManager"] as const)(
+    "%s: a denial for an unknown assignment reads exactly like one for otherUser's",
+    async (role) => {
+      for (const doc of [USER_KPI, `mutation($id: ID!) { updateUserKpi(id: $id, input: { weight: 10 }) { id } }`]) {
+        const stranger = await server.gql(doc, { id: id(strangerAssignment) }, world.tokens[role]);
+        const unknown = await server.gql(doc, { id: "99999999" }, world.tokens[role]);
+        expect(stranger.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+        expect(unknown.errors).toEqual(stranger.errors);
+        expect(unknown.data).toEqual(stranger.data);
+      }
+    },
+  );
 });
 
 // ── Field-level rules ──
@@ -521,6 +715,191 @@ describe("KpiDefinition.dataSource (admin only)", () => {
   });
 });
 
+describe("User.kpis, overallScore and snapshots", () => {
+  const figures = `query($id: ID!) { user(id: $id) { kpis { id } overallScore snapshots { snapshotDate overallScore } } }`;
+  const expected = () => ({
+    kpis: [{ id: id(assignment) }],
+    overallScore: score,
+    snapshots: [{ snapshotDate: lastMonth.end, overallScore: score }],
+  });
+
+  it.each(["user", "teamManager", "admin"] as const)("%s sees the figures of user", async (role) => {
+    const res = await server.gql(figures, { id: id(world.users.user) }, world.tokens[role]);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.user).toEqual(expected());
+  });
+
+  it("user sees their own figures through me", async () => {
+    const res = await server.gql(
+      `{ me { kpis { id } overallScore snapshots { snapshotDate overallScore } } }`,
+      {},
+      world.tokens.user,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.me).toEqual(expected());
+  });
+
+  // overallScore is nullable: only it is nulled; kpis and snapshots are not, so the denial nulls createdBy.
+  it.each([
+    ["kpis", "kpis { id }", null],
+    ["overallScore", "overallScore", { id: "user", overallScore: null }],
+    ["snapshots", "snapshots { snapshotDate }", null],
+  ] as const)("otherManager reaches user as creator of a definition: FORBIDDEN on %s", async (field, selection, createdBy) => {
+    const res = await server.gql(
+      `query($id: ID!) { kpiDefinition(id: $id) { id createdBy { id ${selection} } } }`,
+      { id: id(definition) },
+      world.tokens.otherManager,
+    );
+    expect(errorsByPath(res)).toEqual({ [`kpiDefinition.createdBy.${field}`]: "FORBIDDEN" });
+    expect(res.data!.kpiDefinition).toEqual({
+      id: id(definition),
+      createdBy: createdBy && { ...createdBy, id: id(world.users.user) },
+    });
+  });
+
+  it("teamManager sees them through the same path", async () => {
+    const res = await server.gql(
+      `query($id: ID!) { kpiDefinition(id: $id) { createdBy { kpis { id } overallScore snapshots { snapshotDate overallScore } } } }`,
+      { id: id(definition) },
+      world.tokens.teamManager,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.kpiDefinition.createdBy).toEqual(expected());
+  });
+
+  it("a teammate's kpis are FORBIDDEN to a member through Team.members.user", async () => {
+    const token = await server.jwt.sign(teammate);
+    const index = await memberIndexes(token);
+    const res = await server.gql(
+      `query($id: ID!) { team(id: $id) { members { user { id kpis { id } } } } }`,
+      { id: id(world.team) },
+      token,
+    );
+    expect(errorsByPath(res)).toEqual({ [`team.members.${index.get(id(world.users.user))}.user.kpis`]: "FORBIDDEN" });
+    expect(res.data!.team).toBeNull();
+  });
+});
+
+describe("TeamMember.overallScore and kpis", () => {
+  const scores = `query($id: ID!) { team(id: $id) { members { user { id } overallScore } } }`;
+  const kpisOfMembers = `query($id: ID!) { team(id: $id) { members { user { id } kpis { id } } } }`;
+
+  it("user reads their own overallScore on their row and gets FORBIDDEN on the teammate's", async () => {
+    const index = await memberIndexes(world.tokens.user);
+    const res = await server.gql(scores, { id: id(world.team) }, world.tokens.user);
+    expect(errorsByPath(res)).toEqual({ [`team.members.${index.get(id(teammate))}.overallScore`]: "FORBIDDEN" });
+    expect(res.data!.team.members[index.get(id(world.users.user))!]).toEqual({
+      user: { id: id(world.users.user) },
+      overallScore: score,
+    });
+    expect(res.data!.team.members[index.get(id(teammate))!]).toEqual({ user: { id: id(teammate) }, overallScore: null });
+  });
+
+  it("the teammate gets FORBIDDEN on user's overallScore, which stays null", async () => {
+    const token = await server.jwt.sign(teammate);
+    const index = await memberIndexes(token);
+    const res = await server.gql(scores, { id: id(world.team) }, token);
+    expect(errorsByPath(res)).toEqual({ [`team.members.${index.get(id(world.users.user))}.overallScore`]: "FORBIDDEN" });
+    expect(res.data!.team.members[index.get(id(world.users.user))!]).toEqual({
+      user: { id: id(world.users.user) },
+      overallScore: null,
+    });
+  });
+
+  it("the teammate gets FORBIDDEN on user's kpis, not on their own row", async () => {
+    const token = await server.jwt.sign(teammate);
+    const index = await memberIndexes(token);
+    const res = await server.gql(kpisOfMembers, { id: id(world.team) }, token);
+    expect(errorsByPath(res)).toEqual({ [`team.members.${index.get(id(world.users.user))}.kpis`]: "FORBIDDEN" });
+    // kpis is non-null: the denial nulls the team rather than handing out a partial member list.
+    expect(res.data!.team).toBeNull();
+  });
+
+  it("user, alone in the team for a moment, reads their own kpis on their row", async () => {
+    const db = server.database.db;
+    await db.delete(teamMembers).where(and(eq(teamMembers.teamId, world.team.id), eq(teamMembers.userId, teammate.id)));
+    try {
+      const res = await server.gql(kpisOfMembers, { id: id(world.team) }, world.tokens.user);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.team.members).toEqual([{ user: { id: id(world.users.user) }, kpis: [{ id: id(assignment) }] }]);
+    } finally {
+      await db.insert(teamMembers).values({ teamId: world.team.id, userId: teammate.id });
+    }
+  });
+
+  it.each(["teamManager", "admin"] as const)("%s sees the figures of every member", async (role) => {
+    const res = await server.gql(
+      `query($id: ID!) { team(id: $id) { members { user { id } overallScore kpis { id } } } }`,
+      { id: id(world.team) },
+      world.tokens[role],
+    );
+    expect(res.errors).toBeUndefined();
+    const byUser = Object.fromEntries(
+      res.data!.team.members.map((m: { user: { id: string }; overallScore: unknown; kpis: unknown }) => [
+        m.user.id,
+        { overallScore: m.overallScore, kpis: m.kpis },
+      ]),
+    );
+    expect(byUser).toEqual({
+      [id(world.users.user)]: { overallScore: score, kpis: [{ id: id(assignment) }] },
+      [id(teammate)]: { overallScore: null, kpis: [] },
+    });
+  });
+});
+
+describe("Team.averages", () => {
+  const averages = `query($id: ID!) { team(id: $id) { averages { overallScore kpiAverages { kpiDefinition { id } memberCount averageActualValue } } } }`;
+
+  it.each(["user", "teamManager", "admin"] as const)("%s sees the averages of team", async (role) => {
+    const res = await server.gql(averages, { id: id(world.team) }, world.tokens[role]);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.team.averages).toEqual({
+      overallScore: score,
+      kpiAverages: [{ kpiDefinition: { id: id(manualDefinition) }, memberCount: 1, averageActualValue: 3 }],
+    });
+  });
+
+  it("a member (teammate) sees them too", async () => {
+    const res = await server.gql(averages, { id: id(world.team) }, await server.jwt.sign(teammate));
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.team.averages.overallScore).toBe(score);
+  });
+
+  it.each(["otherUser", "otherManager"] as const)("%s is FORBIDDEN at the team field", async (role) => {
+    const res = await server.gql(averages, { id: id(world.team) }, world.tokens[role]);
+    expect(errorsByPath(res)).toEqual({ team: "FORBIDDEN" });
+    expect(res.data!.team).toBeNull();
+  });
+
+  it("teamManager reaching a report's other team: FORBIDDEN on its averages", async () => {
+    const res = await server.gql(
+      `query($id: ID!) { user(id: $id) { teams { id averages { overallScore } } } }`,
+      { id: id(teammate) },
+      world.tokens.teamManager,
+    );
+    const sideIndex = res.errors ? Number(res.errors[0]!.path![2]) : -1;
+    expect(errorsByPath(res)).toEqual({ [`user.teams.${sideIndex}.averages`]: "FORBIDDEN" });
+    expect(sideIndex).toBeGreaterThanOrEqual(0);
+    expect(res.data!.user).toBeNull();
+  });
+});
+
+describe("KpiMeasurement.calculationMetadata (admin only)", () => {
+  const doc = `query($id: ID!) { userKpi(id: $id) { currentMeasurement { actualValue calculationMetadata } } }`;
+
+  it("admin reads it", async () => {
+    const res = await server.gql(doc, { id: id(assignment) }, world.tokens.admin);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.userKpi.currentMeasurement).toEqual({ actualValue: 3, calculationMetadata: { source: "manual" } });
+  });
+
+  it.each(["teamManager", "user"] as const)("%s reads actualValue but gets FORBIDDEN on calculationMetadata", async (role) => {
+    const res = await server.gql(doc, { id: id(assignment) }, world.tokens[role]);
+    expect(errorsByPath(res)).toEqual({ "userKpi.currentMeasurement.calculationMetadata": "FORBIDDEN" });
+    expect(res.data!.userKpi.currentMeasurement).toEqual({ actualValue: 3, calculationMetadata: null });
+  });
+});
+
 // ── Scoping of the lists ──
 
 describe("teams lists only the teams one belongs to or manages", () => {
@@ -578,5 +957,117 @@ describe("users lists the members of one's teams for a manager", () => {
   it("admin finds anyone", async () => {
     expect(await userIds("admin", world.users.user.email)).toEqual([id(world.users.user)]);
     expect(await userIds("admin", world.users.otherUser.email)).toEqual([id(world.users.otherUser)]);
+  });
+});
+
+// ── Managing KPIs: never one's own, never outside one's teams ──
+
+describe("a manager who is a member of the team they manage", () => {
+  /** An assignment of teamManager, made by admin. */
+  let own: UserKpiRow;
+
+  beforeAll(async () => {
+    await server.database.db.insert(teamMembers).values({ teamId: world.team.id, userId: world.users.teamManager.id });
+    own = await assignmentOf(world.users.teamManager.id, (await freshManualDefinition()).id);
+  });
+  afterAll(async () => {
+    await leaveTeam({ userId: world.users.teamManager.id });
+    await dropDefinition(own.kpiDefinitionId);
+  });
+
+  const forbiddenAt = (res: GraphQLResponse, field: string) => {
+    expect(res.errors?.map((e) => ({ code: e.extensions?.code, path: e.path }))).toEqual([{ code: "FORBIDDEN", path: [field] }]);
+    expect(res.data?.[field] ?? null).toBeNull();
+  };
+
+  it("is a member now: admin may assign them a KPI", async () => {
+    expect(await isMemberOfTeam(world.users.teamManager.id)).toBe(true);
+    const kpi = await freshManualDefinition();
+    try {
+      const res = await server.gql(ASSIGN, { userId: id(world.users.teamManager), input: terms(kpi.id) }, world.tokens.admin);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.assignKpi.user).toEqual({ id: id(world.users.teamManager) });
+    } finally {
+      await dropDefinition(kpi.id);
+    }
+  });
+
+  it("assignKpi to themselves: FORBIDDEN, nothing created", async () => {
+    const kpi = await freshManualDefinition();
+    try {
+      const res = await server.gql(
+        ASSIGN,
+        { userId: id(world.users.teamManager), input: terms(kpi.id) },
+        world.tokens.teamManager,
+      );
+      forbiddenAt(res, "assignKpi");
+      expect(await assignmentsOfDefinition(kpi.id)).toEqual([]);
+    } finally {
+      await dropDefinition(kpi.id);
+    }
+  });
+
+  it("bulkAssignKpi(userIds: [themselves]): FORBIDDEN naming them, nothing created", async () => {
+    const kpi = await freshManualDefinition();
+    try {
+      const input = { ...terms(kpi.id), userIds: [id(world.users.teamManager)] };
+      const res = await server.gql(BULK_ASSIGN, { input }, world.tokens.teamManager);
+      forbiddenAt(res, "bulkAssignKpi");
+      expect(res.errors![0]!.extensions?.userIds).toEqual([id(world.users.teamManager)]);
+      expect(await assignmentsOfDefinition(kpi.id)).toEqual([]);
+    } finally {
+      await dropDefinition(kpi.id);
+    }
+  });
+
+  it("bulkAssignKpi(teamId) of the team they belong to: FORBIDDEN naming them, nothing created", async () => {
+    const kpi = await freshManualDefinition();
+    try {
+      const input = { ...terms(kpi.id), teamId: id(world.team) };
+      const res = await server.gql(BULK_ASSIGN, { input }, world.tokens.teamManager);
+      forbiddenAt(res, "bulkAssignKpi");
+      expect(res.errors![0]!.extensions?.userIds).toEqual([id(world.users.teamManager)]);
+      expect(await assignmentsOfDefinition(kpi.id)).toEqual([]);
+    } finally {
+      await dropDefinition(kpi.id);
+    }
+  });
+
+  it("updateUserKpi of their own assignment: FORBIDDEN, unchanged", async () => {
+    const res = await server.gql(UPDATE_USER_KPI, { id: id(own), input: { targetValue: 1 } }, world.tokens.teamManager);
+    forbiddenAt(res, "updateUserKpi");
+    expect(await assignmentById(own.id)).toMatchObject({ targetValue: 4, weight: 50 });
+  });
+
+  it("recordMeasurement on their own assignment: FORBIDDEN, nothing recorded", async () => {
+    const input = { actualValue: 5, periodStart: lastMonth.start, periodEnd: lastMonth.end };
+    const res = await server.gql(RECORD, { userKpiId: id(own), input }, world.tokens.teamManager);
+    forbiddenAt(res, "recordMeasurement");
+    expect(await measurementsOf(own.id)).toEqual([]);
+  });
+
+  it("they still see their own assignment, as anyone does", async () => {
+    const res = await server.gql(USER_KPI, { id: id(own) }, world.tokens.teamManager);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.userKpi).toEqual({ id: id(own), user: { id: id(world.users.teamManager) } });
+  });
+});
+
+describe("bulkAssignKpi: one user outside the manager's teams refuses the whole call", () => {
+  it("teamManager with userIds [user, otherUser]: FORBIDDEN naming otherUser, nothing created", async () => {
+    const kpi = await freshManualDefinition();
+    try {
+      const input = { ...terms(kpi.id), userIds: [id(world.users.user), id(world.users.otherUser)] };
+      const res = await server.gql(BULK_ASSIGN, { input }, world.tokens.teamManager);
+      expect(res.errors?.map((e) => ({ code: e.extensions?.code, path: e.path }))).toEqual([
+        { code: "FORBIDDEN", path: ["bulkAssignKpi"] },
+      ]);
+      expect(res.data?.bulkAssignKpi ?? null).toBeNull();
+      expect(res.errors![0]!.message).toContain(id(world.users.otherUser));
+      expect(res.errors![0]!.extensions?.userIds).toEqual([id(world.users.otherUser)]);
+      expect(await assignmentsOfDefinition(kpi.id)).toEqual([]);
+    } finally {
+      await dropDefinition(kpi.id);
+    }
   });
 });

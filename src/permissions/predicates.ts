@@ -57,7 +57,8 @@ export const ownsApiKeyArg = (arg: string) =>
 
 /**
  * The viewer may manage the user's KPIs: an admin, or the manager of a team the user belongs to —
- * never for themselves, so nobody sets their own targets or rates their own work.
+ * never for themselves, so no manager sets their own targets or rates their own work (admins, who
+ * administer everything, may).
  */
 async function canManageUser(ctx: Context, userId: number | null): Promise<boolean> {
   if (ctx.access.isAdmin) return true;

@@ -1,5 +1,6 @@
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { GraphQLError } from "graphql";
@@ -38,10 +39,21 @@ export interface RunningServer {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 
+/** Responses are per viewer: no cache may keep them. */
+const noStore: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        response.http.headers.set("cache-control", "no-store");
+      },
+    };
+  },
+};
+
 /** Builds the HTTP server (GraphQL, health, readiness) and starts listening. */
 export async function startServer(deps: AppDeps): Promise<RunningServer> {
   const { config, database, log, jwt } = deps;
-  const services = createServices(database.db, config.scoring);
+  const services = createServices(database.db, config);
   const authenticator = new Authenticator(database.db, jwt, config.auth.subject);
   const schema = await buildServedSchema();
 
@@ -89,6 +101,11 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
       loggingPlugin,
       ...(config.graphql.sqlStatementHeader ? [statementHeaderPlugin] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Apollo's cache-control plugin wraps every field resolver to collect cache hints. We set none
+      // (every response is the viewer's own), so all it ever did was send "no-store", at a fifth of the
+      // CPU of a team dashboard (bench/read.ts). Off, with that header kept.
+      ApolloServerPluginCacheControlDisabled(),
+      noStore,
     ],
   });
   await apollo.start();
@@ -158,6 +175,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     services,
     async stop() {
       await apollo.stop();
+      await services.close();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };

@@ -50,6 +50,12 @@ const envSchema = z
       .max(999.99, "must be at most 999.99")
       .default(150),
     SQL_STATEMENT_HEADER: booleanFlag.optional(),
+    SOURCE_QUERY_TIMEOUT_MS: z.coerce
+      .number({ message: "must be a number of milliseconds" })
+      .int()
+      .min(100, "must be at least 100")
+      .max(600_000, "must be at most 600000")
+      .default(5_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     INTROSPECTION: booleanFlag.optional(),
     MAX_QUERY_DEPTH: positiveInt(12),
@@ -95,6 +101,12 @@ export interface Config {
     /** Achievements above this count as this much in overall scores, so one outlier cannot carry a score. */
     scoreCap: number;
   };
+  sources: {
+    /** statement_timeout of a definition's query. */
+    queryTimeoutMs: number;
+    /** Named source databases from SOURCE_DB_<NAME>_URL, by lower-case name. */
+    databaseUrls: Record<string, string>;
+  };
   graphql: {
     introspection: boolean;
     /** Field suggestions ("Did you mean …") reveal the schema, so they are off in production. */
@@ -114,6 +126,16 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
+}
+
+/** SOURCE_DB_<NAME>_URL variables, as connection names (lower case) and URLs. */
+function sourceDatabaseUrls(env: Record<string, string | undefined>): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const match = /^SOURCE_DB_([A-Z][A-Z0-9_]*)_URL$/.exec(key);
+    if (match && value) urls[match[1]!.toLowerCase()] = value;
+  }
+  return urls;
 }
 
 /** Parses and validates the environment once; every bad variable is named in one error. */
@@ -142,6 +164,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: env.LOG_LEVEL,
     scoring: { timeZone: env.KPI_TIMEZONE, scoreCap: env.SCORE_CAP },
+    sources: { queryTimeoutMs: env.SOURCE_QUERY_TIMEOUT_MS, databaseUrls: sourceDatabaseUrls(raw) },
     graphql: {
       introspection: env.INTROSPECTION ?? !production,
       hideSchemaDetails: production,

@@ -12,11 +12,13 @@ import {
   TeamScoresResolver,
   UserScoresResolver,
 } from "../modules/score/score.resolver.js";
+import { CalculationResolver } from "../modules/calculation/calculation.resolver.js";
 import { AuditResolver } from "../modules/audit/audit.resolver.js";
 import { DefinitionResolver } from "../modules/definition/definition.resolver.js";
 import { TeamResolver } from "../modules/team/team.resolver.js";
 import { UserResolver } from "../modules/user/user.resolver.js";
-import { permissions } from "../permissions/rules.js";
+import { permissions, ruleTree } from "../permissions/rules.js";
+import { skipAllowedFields } from "../permissions/skip-allowed.js";
 
 export const resolvers = [
   UserResolver,
@@ -29,6 +31,7 @@ export const resolvers = [
   DefinitionResolver,
   AssignmentResolver,
   MeasurementResolver,
+  CalculationResolver,
   ApiKeyResolver,
   AuditResolver,
 ] as const;
@@ -41,9 +44,9 @@ export function buildBareSchema(): Promise<GraphQLSchema> {
   });
 }
 
-/** The served schema: every field wrapped by the permission rules. */
+/** The served schema: every field checked by its permission rule (fields whose rule is `allow` need no check). */
 export async function buildServedSchema(): Promise<GraphQLSchema> {
-  return applyMiddleware(await buildBareSchema(), permissions);
+  return applyMiddleware(await buildBareSchema(), skipAllowedFields(permissions, ruleTree));
 }
 
 export function printSortedSchema(schema: GraphQLSchema): string {

@@ -19,6 +19,8 @@ import {
 } from "./predicates.js";
 
 const isAdminOrManager = or(isAdmin, isManager);
+// graphql-shield refuses two rule instances with the same name, so one instance serves every field using it.
+const canManageUserKpiOfArg = canManageUserKpiArg("userKpiId");
 
 /**
  * Who may read or do what, in one place. Every field not named here is denied (fallbackRule), so a
@@ -53,7 +55,9 @@ export const ruleTree = {
     assignKpi: canManageUserArg("userId"),
     bulkAssignKpi: canBulkAssign,
     updateUserKpi: canManageUserKpiArg("id"),
-    recordMeasurement: canManageUserKpiArg("userKpiId"),
+    recordMeasurement: canManageUserKpiOfArg,
+    calculateUserKpi: canManageUserKpiOfArg,
+    previewKpiDefinition: isAdmin,
   },
   // Reaching a User is guarded by the field that returns it; its private parts are guarded again here.
   User: {
@@ -126,6 +130,8 @@ export const ruleTree = {
     calculationMetadata: isAdmin,
   },
   KpiSnapshot: { "*": allow },
+  // Only admins can preview, and a preview shows the source's provenance like calculationMetadata.
+  CalculationPreview: { "*": isAdmin },
   BulkAssignResult: { "*": allow },
   ApiKey: { "*": allow },
   ApiKeyCreated: { "*": allow },

@@ -96,8 +96,17 @@ export function latestCompletedPeriod(period: AggregationPeriodValue, today: str
   return shiftPeriod(period, periodContaining(period, today), -1);
 }
 
+// Every request asks for today: building an Intl.DateTimeFormat takes some 65 µs, formatting with a
+// built one 1 µs, so one formatter per time zone is kept.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Today's calendar date in the given IANA time zone. */
 export function todayIn(timeZone: string, now: Date = new Date()): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    // en-CA formats as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(now);
 }

@@ -5,6 +5,7 @@ import { ensureMeasurementPartitions } from "../db/partitions.js";
 import { validateDataSource } from "../modules/definition/data-source.validation.js";
 import { achievementPercentage } from "../scoring/achievement.js";
 import { demoAdmin, demoTeams } from "./demo-data.js";
+import { seedDemoSources } from "./demo-sources.js";
 
 export const DEMO_MONTHS = 6;
 
@@ -35,8 +36,8 @@ export function completedMonths(today: Date, months: number): Array<{ start: str
 
 /**
  * Seeds the design's three teams (a manager and four members each), their fifteen KPIs, an
- * assignment of each team KPI to each member, and six months of monthly measurements, in one
- * transaction. Returns the admin's id.
+ * assignment of each team KPI to each member, six months of monthly measurements, and the source
+ * tables their queries read, in one transaction. Returns the admin's id.
  */
 export async function seedDemo(db: Db, today = new Date()): Promise<{ adminId: number }> {
   const months = completedMonths(today, DEMO_MONTHS);
@@ -49,6 +50,7 @@ export async function seedDemo(db: Db, today = new Date()): Promise<{ adminId: n
       .values({ ...demoAdmin, role: "admin" })
       .returning();
     const assignmentStart = months[0]!.start;
+    const membersByCategory: Record<string, number[]> = {};
 
     for (const demoTeam of demoTeams) {
       const [manager] = await tx
@@ -61,6 +63,7 @@ export async function seedDemo(db: Db, today = new Date()): Promise<{ adminId: n
         .values(demoTeam.members.map(({ name, email }) => ({ name, email, role: "user" as const })))
         .returning();
       await tx.insert(teamMembers).values(members.map((member) => ({ teamId: team!.id, userId: member.id })));
+      membersByCategory[demoTeam.category] = members.map((member) => member.id);
       const externalIds = demoTeam.members.flatMap((demoMember, i) =>
         Object.entries(demoMember.externalIds ?? {}).map(([provider, externalId]) => ({
           userId: members[i]!.id,
@@ -126,6 +129,11 @@ export async function seedDemo(db: Db, today = new Date()): Promise<{ adminId: n
       });
       await tx.insert(kpiMeasurements).values(measurements);
     }
+    await seedDemoSources(tx, {
+      support: membersByCategory.customer_support ?? [],
+      sales: membersByCategory.sales ?? [],
+      operations: membersByCategory.operations ?? [],
+    });
     return { adminId: admin!.id };
   });
 }

@@ -9,7 +9,13 @@ let server: TestServer;
 let world: RoleWorld;
 let admin: string;
 
-beforeAll(async () => ({ server, world, admin } = await startServerWithRoles()));
+beforeAll(async () => {
+  ({ server, world, admin } = await startServerWithRoles());
+  // The design's examples read these source tables; queries are checked against them when saved.
+  await server.database.pool.query(`
+    CREATE TABLE IF NOT EXISTS kpi_source.support_cases (id serial PRIMARY KEY, assigned_to int, created_at timestamptz, resolved_at timestamptz);
+    CREATE TABLE IF NOT EXISTS kpi_source.ratings (id serial PRIMARY KEY, user_id int, rating int, created_at timestamptz)`);
+});
 afterAll(() => server?.stop());
 
 const FIELDS = "id name category calculationType dataSource unit aggregationPeriod targetType isActive createdBy { id }";

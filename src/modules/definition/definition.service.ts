@@ -10,6 +10,7 @@ import {
 } from "../../db/schema/index.js";
 import { conflict, conflictOnUnique, notFound, requireText } from "../../lib/errors.js";
 import { appendAudit } from "../audit/audit.store.js";
+import type { DefinitionChecker } from "../../engine/definition-checker.js";
 import { validateDataSource } from "./data-source.validation.js";
 import { findDefinition, hasMeasurements, listDefinitions, type DefinitionQuery } from "./definition.store.js";
 
@@ -38,7 +39,10 @@ export interface DefinitionChanges {
 const blankToNull = (value: string | null | undefined) => (value === undefined ? undefined : value?.trim() || null);
 
 export class DefinitionService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly checker: DefinitionChecker,
+  ) {}
 
   async require(id: number): Promise<KpiDefinitionRow> {
     const definition = await findDefinition(this.db, id);
@@ -53,6 +57,7 @@ export class DefinitionService {
   async create(actorId: number, input: NewDefinition): Promise<KpiDefinitionRow> {
     const name = requireText(input.name, "name");
     const dataSource = validateDataSource(input.calculationType, input.dataSource);
+    await this.checker.check(input.calculationType, dataSource);
     return conflictOnUnique(
       ACTIVE_NAME_UNIQUE,
       () => nameTaken(name),
@@ -95,6 +100,7 @@ export class DefinitionService {
           if (!before) throw notFound("KpiDefinition", id);
           const dataSource =
             changes.dataSource === undefined ? undefined : validateDataSource(before.calculationType, changes.dataSource);
+          if (dataSource !== undefined) await this.checker.check(before.calculationType, dataSource, id);
           const changesCalculation =
             (dataSource !== undefined && !isDeepStrictEqual(dataSource, before.dataSource)) ||
             (changes.aggregationPeriod !== undefined && changes.aggregationPeriod !== before.aggregationPeriod) ||

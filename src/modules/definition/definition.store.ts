@@ -45,3 +45,24 @@ export async function hasMeasurements(db: DbOrTx, definitionId: number): Promise
     .limit(1);
   return row !== undefined;
 }
+
+/** Active formula definitions and the definition ids of their `kpi` inputs. */
+export async function formulaGraph(db: DbOrTx): Promise<Map<number, number[]>> {
+  const rows = await db
+    .select({ id: kpiDefinitions.id, dataSource: kpiDefinitions.dataSource })
+    .from(kpiDefinitions)
+    .where(and(eq(kpiDefinitions.calculationType, "formula"), eq(kpiDefinitions.isActive, true)));
+  return new Map(
+    rows.map((row) => {
+      const inputs = ((row.dataSource?.inputs ?? []) as Array<{ source?: { type?: string; kpiDefinitionId?: number } }>).filter(
+        (input) => input.source?.type === "kpi",
+      );
+      return [row.id, inputs.map((input) => Number(input.source!.kpiDefinitionId))];
+    }),
+  );
+}
+
+export async function existingDefinitionIds(db: DbOrTx, ids: number[]): Promise<Set<number>> {
+  const rows = await db.select({ id: kpiDefinitions.id }).from(kpiDefinitions).where(anyOf(kpiDefinitions.id, ids));
+  return new Set(rows.map((row) => row.id));
+}

@@ -1,13 +1,26 @@
+import DataLoader from "dataloader";
 import type pg from "pg";
-import { optionsLoader } from "../../lib/options-loader.js";
+import { groupBy } from "../../lib/group-by.js";
+import { optionsLoader, type KeyWithOptions } from "../../lib/options-loader.js";
+import type { KpiMeasurement } from "./measurement.type.js";
 import { latestMeasurements, measurementHistory, snapshotsOfUsers, type HistoryWindow } from "./measurement.store.js";
 
 export function createMeasurementLoaders(pool: pg.Pool) {
   return {
-    /** The latest `options` measurements of an assignment, newest first; currentMeasurement is count 1. */
-    latestMeasurements: optionsLoader(
-      (ids, count: number) => latestMeasurements(pool, ids, count),
-      (row) => row.userKpiId,
+    /**
+     * The latest `options` measurements of an assignment, newest first; currentMeasurement is count 1.
+     * A dashboard asks currentMeasurement and trend(periods: 6) of the same assignments in one batch:
+     * one statement reads, per assignment, the most any key asks for, and each key takes its first
+     * `count` (one statement per distinct count would read the latest period twice).
+     */
+    latestMeasurements: new DataLoader<KeyWithOptions<number>, KpiMeasurement[], string>(
+      async (keys) => {
+        const counts = new Map<number, number>();
+        for (const { id, options } of keys) counts.set(id, Math.max(options, counts.get(id) ?? 0));
+        const rows = groupBy(await latestMeasurements(pool, [...counts.keys()], [...counts.values()]), (row) => row.userKpiId);
+        return keys.map(({ id, options }) => (rows.get(id) ?? []).slice(0, options));
+      },
+      { cacheKeyFn: (key) => `${key.id}|${key.options}` },
     ),
     measurementHistory: optionsLoader(
       (ids, window: HistoryWindow) => measurementHistory(pool, ids, window),

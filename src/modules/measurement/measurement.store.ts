@@ -13,16 +13,25 @@ const MEASUREMENT_COLUMNS = `
   achievement_percentage::float8 AS "achievementPercentage", calculated_at AS "calculatedAt",
   calculated_by AS "calculatedById", notes, calculation_metadata AS "calculationMetadata"`;
 
-/** The latest `count` measurements of each assignment, newest first: a window over the requested ids. */
-export async function latestMeasurements(pool: pg.Pool, userKpiIds: readonly number[], count: number): Promise<KpiMeasurement[]> {
+/**
+ * The latest `counts[i]` measurements of assignment `userKpiIds[i]`, newest first. Per assignment, a
+ * LIMIT over the (user_kpi_id, period_start) index of the partitions, newest partition first: it
+ * reads the rows it returns (and the empty partitions ahead of them), however long the history. A
+ * window over `user_kpi_id = ANY(…)` read every measurement of every assignment before ranking them.
+ */
+export async function latestMeasurements(
+  pool: pg.Pool,
+  userKpiIds: readonly number[],
+  counts: readonly number[],
+): Promise<KpiMeasurement[]> {
   const result = await pool.query<KpiMeasurement>(
-    `SELECT ${MEASUREMENT_COLUMNS} FROM (
-       SELECT m.*, row_number() OVER (PARTITION BY user_kpi_id ORDER BY period_start DESC) AS rank
-       FROM kpi_measurements m WHERE user_kpi_id = ANY($1::int[])
-     ) ranked
-     WHERE rank <= $2
+    `SELECT ${MEASUREMENT_COLUMNS}
+     FROM unnest($1::int[], $2::int[]) AS wanted(assignment_id, how_many)
+     CROSS JOIN LATERAL (
+       SELECT * FROM kpi_measurements m WHERE m.user_kpi_id = wanted.assignment_id ORDER BY m.period_start DESC LIMIT wanted.how_many
+     ) latest
      ORDER BY user_kpi_id, period_start DESC`,
-    [userKpiIds, count],
+    [userKpiIds, counts],
   );
   return result.rows;
 }

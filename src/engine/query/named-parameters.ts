@@ -1,0 +1,53 @@
+import type { CalculationSubject } from "../outcome.js";
+
+// `:name` or `:external_id.provider`, not the second colon of a `::type` cast, not inside a word.
+const PARAMETER = /(?<![:\w]):([a-z_][a-z0-9_]*(?:\.[a-z][a-z0-9_-]*)?)/gi;
+
+export interface BoundQuery {
+  text: string;
+  values: unknown[];
+  /** The named parameters and the values bound to them, for the measurement's metadata. */
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * Turns the named parameters of a definition's SQL into positional ones ($1, $2, …) with their values,
+ * so values travel as real bind parameters and are never spliced into SQL text. A parameter used
+ * twice is bound once. Undefined is returned for an `:external_id.<provider>` the user has none of.
+ */
+export function bindNamedParameters(
+  sql: string,
+  subject: CalculationSubject,
+): { query: BoundQuery } | { missingExternalId: string } {
+  const positions = new Map<string, number>();
+  const values: unknown[] = [];
+  const parameters: Record<string, unknown> = {};
+  let missingExternalId: string | undefined;
+  const text = sql.replace(PARAMETER, (_match, rawName: string) => {
+    const name = rawName.toLowerCase();
+    let position = positions.get(name);
+    if (position === undefined) {
+      const value = parameterValue(name, subject);
+      if (value === undefined) missingExternalId ??= name.slice("external_id.".length);
+      values.push(value ?? null);
+      parameters[name] = value ?? null;
+      position = values.length;
+      positions.set(name, position);
+    }
+    return `$${position}`;
+  });
+  return missingExternalId ? { missingExternalId } : { query: { text, values, parameters } };
+}
+
+function parameterValue(name: string, subject: CalculationSubject): unknown {
+  switch (name) {
+    case "user_id":
+      return subject.userId;
+    case "start_date":
+      return subject.period.start;
+    case "end_date":
+      return subject.period.end;
+  }
+  if (name.startsWith("external_id.")) return subject.externalIds[name.slice("external_id.".length)];
+  throw new Error(`unknown parameter :${name}`); // refused when the definition was saved
+}

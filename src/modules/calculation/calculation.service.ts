@@ -1,0 +1,118 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { ensureMeasurementPartitions } from "../../db/partitions.js";
+import { kpiDefinitions, kpiMeasurements, userKpis, type AggregationPeriodValue, type KpiDefinitionRow } from "../../db/schema/index.js";
+import type { Calculator } from "../../engine/calculator.js";
+import { CalculationError, type SourceResult } from "../../engine/outcome.js";
+import { AppError, badInput, notFound } from "../../lib/errors.js";
+import { achievementPercentage } from "../../scoring/achievement.js";
+import { isCalendarDate, latestCompletedPeriod, periodContaining, type Period } from "../../scoring/periods.js";
+import { validateDataSource } from "../definition/data-source.validation.js";
+import type { NewDefinition } from "../definition/definition.service.js";
+import { toMeasurement } from "../measurement/measurement.service.js";
+import type { KpiMeasurement } from "../measurement/measurement.type.js";
+import { findUser } from "../user/user.store.js";
+import { externalIdsOf } from "./calculation.store.js";
+import { CalculationOutcome, type CalculationPreview } from "./calculation.type.js";
+
+/** Runs the engine for one assignment or one unsaved definition, and stores what it gives. */
+export class CalculationService {
+  constructor(
+    private readonly db: Db,
+    private readonly calculator: Calculator,
+    private readonly today: () => string,
+  ) {}
+
+  /**
+   * Calculates one assignment for the period containing `date` (the latest completed period when
+   * absent) and upserts the measurement: recalculating a period replaces its value. An "undefined"
+   * outcome stores a measurement without a value and with the reason; "skipped" and failures store
+   * nothing and answer CALCULATION_FAILED.
+   */
+  async calculateUserKpi(userKpiId: number, date?: string | null): Promise<KpiMeasurement> {
+    const [found] = await this.db
+      .select({ assignment: userKpis, definition: kpiDefinitions })
+      .from(userKpis)
+      .innerJoin(kpiDefinitions, eq(kpiDefinitions.id, userKpis.kpiDefinitionId))
+      .where(eq(userKpis.id, userKpiId));
+    if (!found) throw notFound("UserKpi", userKpiId);
+    const { assignment, definition } = found;
+    if (definition.calculationType === "manual") {
+      throw badInput("userKpiId", `KPI "${definition.name}" is MANUAL: its values are recorded with recordMeasurement`);
+    }
+    const period = this.period(definition.aggregationPeriod, date);
+    if (period.end <= assignment.startDate || (assignment.endDate !== null && period.start > assignment.endDate)) {
+      throw badInput("periodContaining", `the period ${period.start} to ${period.end} is outside the assignment`);
+    }
+
+    const started = performance.now();
+    const result = await this.run(definition, assignment.userId, period);
+    if (result.kind === "skipped") {
+      throw new AppError("CALCULATION_FAILED", `skipped: ${result.reason}`, { outcome: "skipped" });
+    }
+    const value = result.kind === "value" ? Math.round(result.value * 100) / 100 : null;
+    const metadata = {
+      ...result.metadata,
+      outcome: result.kind,
+      ...(result.kind === "undefined" ? { reason: result.reason } : {}),
+      calculatedInMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+    await ensureMeasurementPartitions(this.db, period.start, period.start);
+    const fields = {
+      actualValue: value,
+      targetValue: assignment.targetValue,
+      achievementPercentage: achievementPercentage(definition.targetType, value, assignment.targetValue),
+      calculationMetadata: metadata,
+      calculatedAt: new Date(),
+      calculatedBy: null,
+    };
+    const [row] = await this.db
+      .insert(kpiMeasurements)
+      .values({ userKpiId, periodStart: period.start, periodEnd: period.end, ...fields })
+      .onConflictDoUpdate({ target: [kpiMeasurements.userKpiId, kpiMeasurements.periodStart, kpiMeasurements.periodEnd], set: fields })
+      .returning();
+    return toMeasurement(row!);
+  }
+
+  /** Runs a definition that is not saved yet for a user and period; stores nothing. */
+  async preview(input: NewDefinition, userId: number, date?: string | null): Promise<CalculationPreview> {
+    if (input.calculationType === "manual") throw badInput("input.calculationType", "MANUAL definitions have nothing to calculate");
+    const dataSource = validateDataSource(input.calculationType, input.dataSource, "input.dataSource");
+    if (!(await findUser(this.db, userId))) throw notFound("User", userId);
+    const period = this.period(input.aggregationPeriod, date);
+    const base = { periodStart: period.start, periodEnd: period.end };
+    try {
+      const result = await this.run({ id: 0, calculationType: input.calculationType, dataSource, updatedAt: new Date() }, userId, period);
+      return result.kind === "value"
+        ? { ...base, outcome: CalculationOutcome.VALUE, value: result.value, reason: null, metadata: result.metadata }
+        : { ...base, outcome: result.kind === "skipped" ? CalculationOutcome.SKIPPED : CalculationOutcome.UNDEFINED, value: null, reason: result.reason, metadata: result.metadata };
+    } catch (error) {
+      if (error instanceof AppError && error.code === "CALCULATION_FAILED") {
+        return { ...base, outcome: CalculationOutcome.FAILED, value: null, reason: error.message, metadata: error.details ?? {} };
+      }
+      throw error;
+    }
+  }
+
+  private period(aggregation: AggregationPeriodValue, date: string | null | undefined): Period {
+    if (date === undefined || date === null) return latestCompletedPeriod(aggregation, this.today());
+    if (!isCalendarDate(date)) throw badInput("periodContaining", "must be a date YYYY-MM-DD");
+    const period = periodContaining(aggregation, date);
+    if (period.start > this.today()) throw badInput("periodContaining", "the period has not started yet");
+    return period;
+  }
+
+  private async run(
+    definition: Pick<KpiDefinitionRow, "id" | "calculationType" | "dataSource" | "updatedAt">,
+    userId: number,
+    period: Period,
+  ): Promise<SourceResult> {
+    const externalIds = await externalIdsOf(this.db.$client, userId);
+    try {
+      return await this.calculator.calculate(definition, { userId, period, externalIds });
+    } catch (error) {
+      if (error instanceof CalculationError) throw new AppError("CALCULATION_FAILED", error.message, error.details);
+      throw error;
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import type pg from "pg";
 
 /**
@@ -19,6 +19,11 @@ const instrumented = new WeakSet<object>();
 
 /** Counts every statement of the pool's clients (pool.query runs on a client too). */
 export function instrumentPool(pool: pg.Pool): void {
+  // A request waiting for a connection gets it in the callback of whichever request released one;
+  // binding the callback keeps the statements counted for the request that asked.
+  const connect = pool.connect.bind(pool) as (callback?: (...args: unknown[]) => void) => unknown;
+  (pool as { connect: unknown }).connect = (callback?: (...args: unknown[]) => void) =>
+    callback ? connect(AsyncResource.bind(callback)) : connect();
   pool.on("connect", (client) => {
     if (instrumented.has(client)) return;
     instrumented.add(client);

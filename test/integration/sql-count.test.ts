@@ -169,4 +169,18 @@ describe("SQL statements per request", () => {
     expect(counts[1]).toBe(counts[0]);
     expect(counts[0]).toBeGreaterThan(0);
   });
+
+  it("counts each request's own statements when requests wait for pool connections", async () => {
+    // Two connections for twelve concurrent requests: most get theirs from another request's release.
+    const crowded = await startTestServer({ SQL_STATEMENT_HEADER: "true", DATABASE_POOL_MAX: "2" });
+    try {
+      const statements = async () => (await crowded.gql("{ me { id name } }", {}, admin)).headers.get("x-sql-statements");
+      const alone = await statements();
+      const together = await Promise.all(Array.from({ length: 12 }, statements));
+      expect(Number(alone)).toBeGreaterThan(0);
+      expect(together).toEqual(Array.from({ length: 12 }, () => alone));
+    } finally {
+      await crowded.stop();
+    }
+  });
 });

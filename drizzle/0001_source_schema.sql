@@ -6,8 +6,9 @@ CREATE SCHEMA IF NOT EXISTS kpi_source;
 DO $$
 BEGIN
   CREATE ROLE kpi_source_reader NOLOGIN;
-EXCEPTION WHEN duplicate_object THEN
-  NULL; -- roles belong to the whole cluster: another database of it may have created it
+EXCEPTION
+  WHEN duplicate_object THEN NULL; -- roles belong to the whole cluster: another database of it may have created it
+  WHEN insufficient_privilege THEN RAISE WARNING 'could not create role kpi_source_reader: %', SQLERRM;
 END
 $$;
 --> statement-breakpoint

@@ -9,6 +9,10 @@ import { TeamService } from "./modules/team/team.service.js";
 import { UserService } from "./modules/user/user.service.js";
 import { todayIn } from "./scoring/periods.js";
 import { AdapterRegistry } from "./engine/adapters/adapter.js";
+import { AircallAdapter } from "./engine/adapters/aircall.adapter.js";
+import { GoogleWorkspaceAdapter } from "./engine/adapters/google-workspace.adapter.js";
+import { HttpJsonAdapter } from "./engine/adapters/http.adapter.js";
+import { IntercomAdapter } from "./engine/adapters/intercom.adapter.js";
 import { Calculator } from "./engine/calculator.js";
 import { DefinitionChecker } from "./engine/definition-checker.js";
 import { existingDefinitionIds, formulaGraph } from "./modules/definition/definition.store.js";
@@ -18,11 +22,14 @@ import { kpiValueForPeriod } from "./modules/calculation/calculation.store.js";
 import { CalculationService } from "./modules/calculation/calculation.service.js";
 
 /** The composition root: every service is built once here and shared by GraphQL, the CLI and jobs. */
-export function createServices(db: Db, config: Pick<Config, "scoring" | "sources">) {
+export function createServices(db: Db, config: Pick<Config, "scoring" | "sources" | "adapters">) {
   const today = () => todayIn(config.scoring.timeZone);
   const sourceConnections = new SourceConnections(db.$client, config.sources.databaseUrls);
-  const queries = new QueryRunner(sourceConnections, { timeoutMs: config.sources.queryTimeoutMs, timeZone: config.scoring.timeZone });
-  const calculator = new Calculator(queries, new AdapterRegistry(), (userId, definitionId, period) =>
+  const queries = new QueryRunner(sourceConnections, {
+    timeoutMs: config.sources.queryTimeoutMs,
+    timeZone: config.scoring.timeZone,
+  });
+  const calculator = new Calculator(queries, createAdapters(config), (userId, definitionId, period) =>
     kpiValueForPeriod(db.$client, userId, definitionId, period),
   );
   return {
@@ -33,13 +40,30 @@ export function createServices(db: Db, config: Pick<Config, "scoring" | "sources
     teams: new TeamService(db),
     definitions: new DefinitionService(
       db,
-      new DefinitionChecker(queries, { formulaGraph: () => formulaGraph(db), existingDefinitionIds: (ids) => existingDefinitionIds(db, ids) }, today),
+      new DefinitionChecker(
+        queries,
+        { formulaGraph: () => formulaGraph(db), existingDefinitionIds: (ids) => existingDefinitionIds(db, ids) },
+        today,
+      ),
     ),
     assignments: new AssignmentService(db),
     measurements: new MeasurementService(db, today),
     apiKeys: new ApiKeyService(db),
     audit: new AuditService(db),
   };
+}
+
+/** The SaaS adapters of API definitions, configured from the environment (see .env.example). */
+function createAdapters(config: Pick<Config, "scoring" | "adapters">): AdapterRegistry {
+  const { adapters } = config;
+  const timeZone = config.scoring.timeZone;
+  const timeoutMs = adapters.timeoutMs;
+  return new AdapterRegistry([
+    new IntercomAdapter({ ...adapters.intercom, timeZone, timeoutMs }),
+    new AircallAdapter({ ...adapters.aircall, timeZone, timeoutMs }),
+    new GoogleWorkspaceAdapter({ ...adapters.google, timeoutMs, today: () => todayIn(timeZone) }),
+    new HttpJsonAdapter({ secrets: adapters.httpSecrets, timeoutMs }),
+  ]);
 }
 
 export type Services = ReturnType<typeof createServices>;

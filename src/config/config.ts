@@ -56,6 +56,20 @@ const envSchema = z
       .min(100, "must be at least 100")
       .max(600_000, "must be at most 600000")
       .default(5_000),
+    ADAPTER_TIMEOUT_MS: z.coerce
+      .number({ message: "must be a number of milliseconds" })
+      .int()
+      .min(100, "must be at least 100")
+      .max(600_000, "must be at most 600000")
+      .default(10_000),
+    INTERCOM_BASE_URL: z.url("must be a URL such as https://api.intercom.io").default("https://api.intercom.io"),
+    INTERCOM_ACCESS_TOKEN: z.string().min(1).optional(),
+    AIRCALL_BASE_URL: z.url("must be a URL such as https://api.aircall.io").default("https://api.aircall.io"),
+    AIRCALL_API_ID: z.string().min(1).optional(),
+    AIRCALL_API_TOKEN: z.string().min(1).optional(),
+    GOOGLE_ADMIN_BASE_URL: z.url("must be a URL such as https://admin.googleapis.com").default("https://admin.googleapis.com"),
+    GOOGLE_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
+    GOOGLE_ADMIN_EMAIL: z.email("must be the email of a Google Workspace administrator").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     INTROSPECTION: booleanFlag.optional(),
     MAX_QUERY_DEPTH: positiveInt(12),
@@ -107,6 +121,16 @@ export interface Config {
     /** Named source databases from SOURCE_DB_<NAME>_URL, by lower-case name. */
     databaseUrls: Record<string, string>;
   };
+  /** SaaS data sources (API definitions). Their credentials are only ever sent to their own base URLs. */
+  adapters: {
+    /** Timeout of one HTTP request of an adapter (retries have their own). */
+    timeoutMs: number;
+    intercom: { baseUrl: string; accessToken?: string };
+    aircall: { baseUrl: string; apiId?: string; apiToken?: string };
+    google: { baseUrl: string; serviceAccountFile?: string; adminEmail?: string };
+    /** Named secrets of HTTP sources from HTTP_SECRET_<NAME>, by upper-case name ({secret:NAME}). */
+    httpSecrets: Record<string, string>;
+  };
   graphql: {
     introspection: boolean;
     /** Field suggestions ("Did you mean …") reveal the schema, so they are off in production. */
@@ -138,6 +162,16 @@ function sourceDatabaseUrls(env: Record<string, string | undefined>): Record<str
   return urls;
 }
 
+/** HTTP_SECRET_<NAME> variables, by upper-case name. */
+function httpSecrets(env: Record<string, string | undefined>): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const match = /^HTTP_SECRET_([A-Z0-9_]+)$/i.exec(key);
+    if (match && value) secrets[match[1]!.toUpperCase()] = value;
+  }
+  return secrets;
+}
+
 /** Parses and validates the environment once; every bad variable is named in one error. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const raw = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
@@ -165,6 +199,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     scoring: { timeZone: env.KPI_TIMEZONE, scoreCap: env.SCORE_CAP },
     sources: { queryTimeoutMs: env.SOURCE_QUERY_TIMEOUT_MS, databaseUrls: sourceDatabaseUrls(raw) },
+    adapters: {
+      timeoutMs: env.ADAPTER_TIMEOUT_MS,
+      intercom: { baseUrl: env.INTERCOM_BASE_URL, accessToken: env.INTERCOM_ACCESS_TOKEN },
+      aircall: { baseUrl: env.AIRCALL_BASE_URL, apiId: env.AIRCALL_API_ID, apiToken: env.AIRCALL_API_TOKEN },
+      google: {
+        baseUrl: env.GOOGLE_ADMIN_BASE_URL,
+        serviceAccountFile: env.GOOGLE_SERVICE_ACCOUNT_FILE,
+        adminEmail: env.GOOGLE_ADMIN_EMAIL,
+      },
+      httpSecrets: httpSecrets(raw),
+    },
     graphql: {
       introspection: env.INTROSPECTION ?? !production,
       hideSchemaDetails: production,

@@ -1,4 +1,4 @@
-import { compileFormula, type CompiledFormula } from "./formula/index.js";
+import { compileFormula, FormulaError, type CompiledFormula } from "./formula/index.js";
 import type { AdapterRegistry } from "./adapters/adapter.js";
 import { CalculationError, type CalculationSubject, type SourceResult } from "./outcome.js";
 import type { QueryRunner, QuerySource } from "./query/query-runner.js";
@@ -104,11 +104,18 @@ export class Calculator {
   }
 
   private compiled(definition: CalculableDefinition, source: FormulaSource): CompiledFormula {
-    const compile = () =>
-      compileFormula(
-        source.formula,
-        source.inputs.map((input) => input.variable),
-      );
+    // A saved formula was compiled when it was saved; an unsaved one (a preview) may not compile.
+    const compile = () => {
+      try {
+        return compileFormula(
+          source.formula,
+          source.inputs.map((input) => input.variable),
+        );
+      } catch (error) {
+        if (error instanceof FormulaError) throw new CalculationError(error.message, { position: error.index });
+        throw error;
+      }
+    };
     // A definition not saved yet (a preview) has no id to cache it under.
     if (definition.id <= 0) return compile();
     const key = `${definition.id}@${definition.updatedAt.getTime()}`;

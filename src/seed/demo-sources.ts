@@ -7,7 +7,10 @@ import type { Tx } from "../db/client.js";
  * cases resolved, satisfaction, deals, revenue, conversion, tasks, error rate) run against real rows.
  * Deterministic: the same dates and values for the same user ids.
  */
-export async function seedDemoSources(tx: Tx, users: { support: number[]; sales: number[]; operations: number[] }): Promise<void> {
+export async function seedDemoSources(
+  tx: Tx,
+  users: { support: number[]; sales: number[]; operations: number[] },
+): Promise<void> {
   await tx.execute(sql`
     CREATE TABLE IF NOT EXISTS kpi_source.support_cases (id serial PRIMARY KEY, assigned_to int NOT NULL, created_at timestamptz NOT NULL, resolved_at timestamptz);
     CREATE TABLE IF NOT EXISTS kpi_source.ratings (id serial PRIMARY KEY, user_id int NOT NULL, rating int NOT NULL CHECK (rating BETWEEN 1 AND 5), created_at timestamptz NOT NULL);

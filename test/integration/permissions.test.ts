@@ -186,6 +186,26 @@ const ASSIGN = `mutation($userId: ID!, $input: AssignKpiInput!) { assignKpi(user
 const BULK_ASSIGN = `mutation($input: BulkAssignKpiInput!) { bulkAssignKpi(input: $input) { created { user { id } kpiDefinition { id } } existing { id } } }`;
 const UPDATE_USER_KPI = `mutation($id: ID!, $input: UpdateUserKpiInput!) { updateUserKpi(id: $id, input: $input) { id targetValue weight } }`;
 const RECORD = `mutation($userKpiId: ID!, $input: RecordMeasurementInput!) { recordMeasurement(userKpiId: $userKpiId, input: $input) { periodStart periodEnd actualValue achievementPercentage calculatedBy { id } } }`;
+const CALCULATE = `mutation($userKpiId: ID!) { calculateUserKpi(userKpiId: $userKpiId) { periodStart periodEnd actualValue achievementPercentage calculatedBy { id } } }`;
+const PREVIEW = `mutation($input: CreateKpiDefinitionInput!, $userId: ID!) { previewKpiDefinition(input: $input, userId: $userId) { outcome value periodStart } }`;
+
+/** A QUERY definition, not saved yet, whose value is always 2. */
+const previewInput = () => ({
+  name: unique("KPI"),
+  calculationType: "QUERY",
+  dataSource: { type: "database", query: "SELECT 2" },
+  aggregationPeriod: "MONTHLY",
+  targetType: "HIGHER_BETTER",
+});
+
+/** An assignment of `user` to a QUERY definition of its own whose value is always 2. */
+async function freshQueryAssignmentOfUser(): Promise<UserKpiRow> {
+  const query = await buildDefinition(server.database.db, {
+    calculationType: "query",
+    dataSource: { type: "database", query: "SELECT 2" },
+  });
+  return assignmentOf(world.users.user.id, query.id);
+}
 
 async function isMemberOfTeam(userId: number): Promise<boolean> {
   const rows = await server.database.db
@@ -330,6 +350,20 @@ const operations: Case[] = [
     },
     unchanged: async (vars) => expect(await measurementsOf(vars.userKpiId)).toEqual([]),
     cleanup: (vars) => dropDefinitionOfAssignment(vars.userKpiId) },
+  { field: "calculateUserKpi", label: "calculateUserKpi (a QUERY assignment of user, last month)", doc: CALCULATE,
+    vars: async () => ({ userKpiId: id(await freshQueryAssignmentOfUser()) }),
+    expect:                                                             [ANON,     DENY, DENY,     OK,         DENY,        OK],
+    check: async (measurement, _role, vars) => {
+      expect(measurement).toEqual({ periodStart: lastMonth.start, periodEnd: lastMonth.end, actualValue: 2,
+        achievementPercentage: 50, calculatedBy: null });
+      expect((await measurementsOf(vars.userKpiId)).map((m) => m.actualValue)).toEqual([2]);
+    },
+    unchanged: async (vars) => expect(await measurementsOf(vars.userKpiId)).toEqual([]),
+    cleanup: (vars) => dropDefinitionOfAssignment(vars.userKpiId) },
+  { field: "previewKpiDefinition", label: "previewKpiDefinition (for user)", doc: PREVIEW,
+    vars: () => ({ input: previewInput(), userId: id(world.users.user) }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        OK],
+    check: (preview) => expect(preview).toEqual({ outcome: "VALUE", value: 2, periodStart: lastMonth.start }) },
 ];
 
 // Unknown and malformed ids: a denial must not tell whether the target exists; an admin learns it.
@@ -370,6 +404,11 @@ const unknownIds: Case[] = [
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
   { field: "recordMeasurement", label: 'recordMeasurement(userKpiId: "99999999")', doc: RECORD,
     vars: () => ({ userKpiId: "99999999", input: { actualValue: 3, periodStart: lastMonth.start, periodEnd: lastMonth.end } }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "calculateUserKpi", label: 'calculateUserKpi(userKpiId: "99999999")', doc: CALCULATE, vars: () => ({ userKpiId: "99999999" }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "previewKpiDefinition", label: 'previewKpiDefinition(userId: "99999999")', doc: PREVIEW,
+    vars: () => ({ input: previewInput(), userId: "99999999" }),
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
 ];
 

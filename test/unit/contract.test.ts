@@ -17,7 +17,6 @@ const NOT_YET_BUILT = [
   "TYPE_REMOVED: CalculateInput was removed.",
   "FIELD_REMOVED: Query.calculationRun was removed.",
   "FIELD_REMOVED: Query.calculationRuns was removed.",
-  "FIELD_REMOVED: Mutation.calculateUserKpi was removed.",
   "FIELD_REMOVED: Mutation.calculateKpis was removed.",
 ];
 

@@ -22,7 +22,8 @@ export class CalculationResolver {
   }
 
   @Mutation(() => CalculationPreview, {
-    description: "Runs a definition that is not saved yet for a user and period, so an admin can test it before anyone is scored by it.",
+    description:
+      "Runs a definition that is not saved yet for a user and period, so an admin can test it before anyone is scored by it.",
   })
   previewKpiDefinition(
     @Arg("input", () => CreateKpiDefinitionInput) input: CreateKpiDefinitionInput,

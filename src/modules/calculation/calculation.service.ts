@@ -1,7 +1,13 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { ensureMeasurementPartitions } from "../../db/partitions.js";
-import { kpiDefinitions, kpiMeasurements, userKpis, type AggregationPeriodValue, type KpiDefinitionRow } from "../../db/schema/index.js";
+import {
+  kpiDefinitions,
+  kpiMeasurements,
+  userKpis,
+  type AggregationPeriodValue,
+  type KpiDefinitionRow,
+} from "../../db/schema/index.js";
 import type { Calculator } from "../../engine/calculator.js";
 import { CalculationError, type SourceResult } from "../../engine/outcome.js";
 import { AppError, badInput, notFound } from "../../lib/errors.js";
@@ -69,23 +75,37 @@ export class CalculationService {
     const [row] = await this.db
       .insert(kpiMeasurements)
       .values({ userKpiId, periodStart: period.start, periodEnd: period.end, ...fields })
-      .onConflictDoUpdate({ target: [kpiMeasurements.userKpiId, kpiMeasurements.periodStart, kpiMeasurements.periodEnd], set: fields })
+      .onConflictDoUpdate({
+        target: [kpiMeasurements.userKpiId, kpiMeasurements.periodStart, kpiMeasurements.periodEnd],
+        set: fields,
+      })
       .returning();
     return toMeasurement(row!);
   }
 
   /** Runs a definition that is not saved yet for a user and period; stores nothing. */
   async preview(input: NewDefinition, userId: number, date?: string | null): Promise<CalculationPreview> {
-    if (input.calculationType === "manual") throw badInput("input.calculationType", "MANUAL definitions have nothing to calculate");
+    if (input.calculationType === "manual")
+      throw badInput("input.calculationType", "MANUAL definitions have nothing to calculate");
     const dataSource = validateDataSource(input.calculationType, input.dataSource, "input.dataSource");
     if (!(await findUser(this.db, userId))) throw notFound("User", userId);
     const period = this.period(input.aggregationPeriod, date);
     const base = { periodStart: period.start, periodEnd: period.end };
     try {
-      const result = await this.run({ id: 0, calculationType: input.calculationType, dataSource, updatedAt: new Date() }, userId, period);
+      const result = await this.run(
+        { id: 0, calculationType: input.calculationType, dataSource, updatedAt: new Date() },
+        userId,
+        period,
+      );
       return result.kind === "value"
         ? { ...base, outcome: CalculationOutcome.VALUE, value: result.value, reason: null, metadata: result.metadata }
-        : { ...base, outcome: result.kind === "skipped" ? CalculationOutcome.SKIPPED : CalculationOutcome.UNDEFINED, value: null, reason: result.reason, metadata: result.metadata };
+        : {
+            ...base,
+            outcome: result.kind === "skipped" ? CalculationOutcome.SKIPPED : CalculationOutcome.UNDEFINED,
+            value: null,
+            reason: result.reason,
+            metadata: result.metadata,
+          };
     } catch (error) {
       if (error instanceof AppError && error.code === "CALCULATION_FAILED") {
         return { ...base, outcome: CalculationOutcome.FAILED, value: null, reason: error.message, metadata: error.details ?? {} };

@@ -91,6 +91,13 @@ export class DefinitionService {
 
   async update(actorId: number, id: number, changes: DefinitionChanges): Promise<KpiDefinitionRow> {
     const name = changes.name === undefined ? undefined : requireText(changes.name, "name");
+    if (changes.dataSource !== undefined) {
+      // Before the transaction, not in it: the check runs the definition's queries on other connections,
+      // and the embedded database serves no other connection while a transaction is open. The
+      // calculation type, which the check depends on, cannot be changed.
+      const { calculationType } = await this.require(id);
+      await this.checker.check(calculationType, validateDataSource(calculationType, changes.dataSource), id);
+    }
     return conflictOnUnique(
       ACTIVE_NAME_UNIQUE,
       () => nameTaken(name ?? ""),
@@ -100,7 +107,6 @@ export class DefinitionService {
           if (!before) throw notFound("KpiDefinition", id);
           const dataSource =
             changes.dataSource === undefined ? undefined : validateDataSource(before.calculationType, changes.dataSource);
-          if (dataSource !== undefined) await this.checker.check(before.calculationType, dataSource, id);
           const changesCalculation =
             (dataSource !== undefined && !isDeepStrictEqual(dataSource, before.dataSource)) ||
             (changes.aggregationPeriod !== undefined && changes.aggregationPeriod !== before.aggregationPeriod) ||

@@ -1,0 +1,162 @@
+import { readFile } from "node:fs/promises";
+import { JWT } from "google-auth-library";
+import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
+import type { DataSourceAdapter } from "./adapter.js";
+import { baseMetadata, HttpClient, mean, type AdapterHttpSettings } from "./http-client.js";
+
+export const REPORTS_SCOPE = "https://www.googleapis.com/auth/admin.reports.usage.readonly";
+export const GOOGLE_AGGREGATES = ["sum", "avg", "max", "latest"] as const;
+type Aggregate = (typeof GOOGLE_AGGREGATES)[number];
+
+/** Gives an OAuth access token for the Reports API. */
+export type AccessTokenProvider = () => Promise<string>;
+
+export interface GoogleWorkspaceSettings extends AdapterHttpSettings {
+  baseUrl: string;
+  /** A service-account JSON key with domain-wide delegation of the reports scope. */
+  serviceAccountFile?: string;
+  /** The administrator the service account acts as (required by domain-wide delegation). */
+  adminEmail?: string;
+  /** Replaces the service-account flow (tests; other credential sources). */
+  accessToken?: AccessTokenProvider;
+  /** Days asked at once. */
+  concurrency?: number;
+  /** The organisation's calendar "today": days from it on have no report yet and are not asked. */
+  today?: () => string;
+}
+
+interface UsageReports {
+  usageReports?: Array<{ date?: string; parameters?: Array<{ name?: string; intValue?: string | number; boolValue?: boolean }> }>;
+  nextPageToken?: string;
+  warnings?: Array<{ code?: string; message?: string }>;
+}
+
+const METRIC_PATTERN = /^[a-z_]+:[a-z0-9_]+$/;
+
+/** The service-account flow of google-auth-library: the key file is read once, tokens are cached and refreshed by the library. */
+export function serviceAccountToken(file: string, subject: string | undefined): AccessTokenProvider {
+  let client: Promise<JWT> | undefined;
+  return async () => {
+    client ??= readFile(file, "utf8").then((text) => {
+      const key = JSON.parse(text) as { client_email?: string; private_key?: string };
+      if (!key.client_email || !key.private_key)
+        throw new CalculationError("GOOGLE_SERVICE_ACCOUNT_FILE is not a service-account key (client_email, private_key)");
+      return new JWT({ email: key.client_email, key: key.private_key, scopes: [REPORTS_SCOPE], subject });
+    });
+    try {
+      const { token } = await (await client).getAccessToken();
+      if (!token) throw new Error("no token");
+      return token;
+    } catch (error) {
+      client = undefined;
+      if (error instanceof CalculationError) throw error;
+      // The library's message may quote Google's answer, never the key.
+      throw new CalculationError("Google Workspace refused the service account's credentials");
+    }
+  };
+}
+
+/**
+ * Google Workspace usage of the user (the Admin SDK Reports API): one user usage report per day of
+ * the period, GET /admin/reports/v1/usage/users/{userKey}/dates/{date}?parameters=<metric>, the
+ * days' values aggregated (sum by default; "latest" for cumulative parameters such as
+ * accounts:used_quota_in_mb). Days Google has no data for yet are left out and counted.
+ */
+export class GoogleWorkspaceAdapter implements DataSourceAdapter {
+  readonly type = "google_workspace";
+  readonly provider = "google_workspace";
+  private readonly http: HttpClient;
+  private readonly token?: AccessTokenProvider;
+
+  constructor(private readonly settings: GoogleWorkspaceSettings) {
+    this.http = new HttpClient({
+      name: "Google Workspace",
+      timeoutMs: settings.timeoutMs,
+      attempts: settings.attempts,
+      backoffBaseMs: settings.backoffBaseMs,
+      maxDelayMs: settings.maxDelayMs,
+      rateLimit: { limit: 20, intervalMs: 1_000 },
+    });
+    this.token =
+      settings.accessToken ??
+      (settings.serviceAccountFile ? serviceAccountToken(settings.serviceAccountFile, settings.adminEmail) : undefined);
+  }
+
+  async fetch(source: Record<string, unknown>, subject: CalculationSubject): Promise<SourceResult> {
+    const metric = String(source.metric);
+    if (!METRIC_PATTERN.test(metric))
+      throw new CalculationError(
+        `google_workspace metric "${metric}" must be a Reports API parameter such as gmail:num_emails_sent`,
+      );
+    const aggregate = String(source.aggregate ?? "sum") as Aggregate;
+    if (!GOOGLE_AGGREGATES.includes(aggregate))
+      throw new CalculationError(`google_workspace aggregate "${aggregate}" is unknown (known: ${GOOGLE_AGGREGATES.join(", ")})`);
+    if (!this.token) throw new CalculationError("Google Workspace is not configured: set GOOGLE_SERVICE_ACCOUNT_FILE");
+    const userKey = subject.externalIds.google_workspace;
+    if (!userKey) return { kind: "skipped", reason: "no google_workspace id", metadata: { source: this.type } };
+
+    const startedAt = Date.now();
+    const today = this.settings.today?.();
+    const days = daysOf(subject.period).filter((day) => !today || day < today);
+    const token = await this.token();
+    const base = this.settings.baseUrl.replace(/\/$/, "");
+    const values = new Map<string, number>();
+    let pages = 0;
+    let missing = 0;
+    const concurrency = this.settings.concurrency ?? 5;
+    for (let i = 0; i < days.length; i += concurrency) {
+      await Promise.all(
+        days.slice(i, i + concurrency).map(async (day) => {
+          let pageToken: string | undefined;
+          let found: number | undefined;
+          do {
+            const body = (await this.http.json(
+              `${base}/admin/reports/v1/usage/users/${encodeURIComponent(userKey)}/dates/${day}`,
+              {
+                headers: { authorization: `Bearer ${token}` },
+                searchParams: { parameters: metric, ...(pageToken ? { pageToken } : {}) },
+              },
+            )) as UsageReports | null;
+            pages++;
+            if (!body || typeof body !== "object") throw new CalculationError("Google Workspace returned an unexpected response");
+            for (const report of body.usageReports ?? [])
+              for (const parameter of report.parameters ?? [])
+                if (parameter.name === metric) {
+                  const value = parameter.boolValue !== undefined ? Number(parameter.boolValue) : Number(parameter.intValue);
+                  if (Number.isFinite(value)) found = (found ?? 0) + value;
+                }
+            pageToken = body.nextPageToken || undefined;
+          } while (pageToken);
+          if (found === undefined) missing++;
+          else values.set(day, found);
+        }),
+      );
+    }
+
+    const ordered = days.filter((day) => values.has(day)).map((day) => values.get(day)!);
+    const metadata = {
+      ...baseMetadata(this.type, metric, startedAt, ordered.length, pages),
+      aggregate,
+      days: days.length,
+      days_without_data: missing,
+    };
+    if (ordered.length === 0)
+      return { kind: "undefined", reason: "Google Workspace has no usage data for the period (yet)", metadata };
+    const value =
+      aggregate === "sum"
+        ? ordered.reduce((a, b) => a + b, 0)
+        : aggregate === "avg"
+          ? mean(ordered)!
+          : aggregate === "max"
+            ? Math.max(...ordered)
+            : ordered[ordered.length - 1]!;
+    return { kind: "value", value, metadata };
+  }
+}
+
+function daysOf(period: { start: string; end: string }): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${period.start}T00:00:00Z`); t < Date.parse(`${period.end}T00:00:00Z`); t += 86_400_000)
+    days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
+}

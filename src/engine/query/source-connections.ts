@@ -19,11 +19,12 @@ export class SourceConnections {
     private readonly urls: Readonly<Record<string, string>>,
     private readonly poolMax = 5,
   ) {
-    this.opened.set("default", { name: "default", pool: defaultPool, restricted: true });
+    // SOURCE_DB_DEFAULT_URL replaces the server's own pool with a login role of its own (README).
+    if (!urls.default) this.opened.set("default", { name: "default", pool: defaultPool, restricted: true });
   }
 
   names(): string[] {
-    return ["default", ...Object.keys(this.urls)];
+    return [...new Set(["default", ...Object.keys(this.urls)])];
   }
 
   get(name: string): SourceConnection | undefined {

@@ -1,6 +1,9 @@
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import type { DataSourceAdapter } from "./adapter.js";
+import { AIRCALL_FILTERS, AIRCALL_METRICS } from "./aircall.settings.js";
 import { baseMetadata, HttpClient, mean, numberOrNull, periodUnix, type AdapterHttpSettings } from "./http-client.js";
+
+export { AIRCALL_METRICS, validateAircallSettings } from "./aircall.settings.js";
 
 export interface AircallSettings extends AdapterHttpSettings {
   baseUrl: string;
@@ -12,15 +15,6 @@ export interface AircallSettings extends AdapterHttpSettings {
   rateLimit?: { limit: number; intervalMs: number };
   maxPages?: number;
 }
-
-export const AIRCALL_METRICS: readonly string[] = [
-  "call_count",
-  "inbound_count",
-  "outbound_count",
-  "answered_count",
-  "missed_count",
-  "average_duration",
-];
 
 interface Call {
   direction?: string;
@@ -69,6 +63,7 @@ export class AircallAdapter implements DataSourceAdapter {
     const metric = String(source.metric);
     if (!AIRCALL_METRICS.includes(metric))
       throw new CalculationError(`unknown aircall metric "${metric}" (known: ${AIRCALL_METRICS.join(", ")})`);
+    checkFilters(source.filters);
     if (!this.settings.apiId || !this.settings.apiToken)
       throw new CalculationError("Aircall is not configured: set AIRCALL_API_ID and AIRCALL_API_TOKEN");
     const aircallId = subject.externalIds.aircall;
@@ -128,5 +123,17 @@ export class AircallAdapter implements DataSourceAdapter {
     return value === null
       ? { kind: "undefined", reason: "no answered calls in the period", metadata: { ...metadata, unit: "seconds" } }
       : { kind: "value", value, metadata: { ...metadata, unit: "seconds" } };
+  }
+}
+
+/** The design's filters only name what the adapter always does: known keys with their placeholder values. */
+function checkFilters(filters: unknown): void {
+  if (filters === undefined || filters === null) return;
+  if (typeof filters !== "object" || Array.isArray(filters)) throw new CalculationError("aircall filters must be an object");
+  for (const [key, value] of Object.entries(filters)) {
+    const expected = AIRCALL_FILTERS[key];
+    if (!expected)
+      throw new CalculationError(`aircall filter "${key}" is not supported (known: ${Object.keys(AIRCALL_FILTERS).join(", ")})`);
+    if (value !== expected) throw new CalculationError(`aircall filter "${key}" must be "${expected}"`);
   }
 }

@@ -2,11 +2,12 @@ import { readFile } from "node:fs/promises";
 import { JWT } from "google-auth-library";
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import type { DataSourceAdapter } from "./adapter.js";
+import { GOOGLE_AGGREGATES, GOOGLE_METRIC_PATTERN, type GoogleAggregate } from "./google-workspace.settings.js";
 import { baseMetadata, HttpClient, mean, type AdapterHttpSettings } from "./http-client.js";
 
+export { GOOGLE_AGGREGATES, validateGoogleWorkspaceSettings } from "./google-workspace.settings.js";
+
 export const REPORTS_SCOPE = "https://www.googleapis.com/auth/admin.reports.usage.readonly";
-export const GOOGLE_AGGREGATES = ["sum", "avg", "max", "latest"] as const;
-type Aggregate = (typeof GOOGLE_AGGREGATES)[number];
 
 /** Gives an OAuth access token for the Reports API. */
 export type AccessTokenProvider = () => Promise<string>;
@@ -30,8 +31,6 @@ interface UsageReports {
   nextPageToken?: string;
   warnings?: Array<{ code?: string; message?: string }>;
 }
-
-const METRIC_PATTERN = /^[a-z_]+:[a-z0-9_]+$/;
 
 /** The service-account flow of google-auth-library: the key file is read once, tokens are cached and refreshed by the library. */
 export function serviceAccountToken(file: string, subject: string | undefined): AccessTokenProvider {
@@ -84,11 +83,11 @@ export class GoogleWorkspaceAdapter implements DataSourceAdapter {
 
   async fetch(source: Record<string, unknown>, subject: CalculationSubject): Promise<SourceResult> {
     const metric = String(source.metric);
-    if (!METRIC_PATTERN.test(metric))
+    if (!GOOGLE_METRIC_PATTERN.test(metric))
       throw new CalculationError(
         `google_workspace metric "${metric}" must be a Reports API parameter such as gmail:num_emails_sent`,
       );
-    const aggregate = String(source.aggregate ?? "sum") as Aggregate;
+    const aggregate = String(source.aggregate ?? "sum") as GoogleAggregate;
     if (!GOOGLE_AGGREGATES.includes(aggregate))
       throw new CalculationError(`google_workspace aggregate "${aggregate}" is unknown (known: ${GOOGLE_AGGREGATES.join(", ")})`);
     if (!this.token) throw new CalculationError("Google Workspace is not configured: set GOOGLE_SERVICE_ACCOUNT_FILE");

@@ -2,16 +2,14 @@ import { search } from "@jmespath-community/jmespath";
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import type { DataSourceAdapter } from "./adapter.js";
 import { baseMetadata, HttpClient, mean, type AdapterHttpSettings } from "./http-client.js";
+import { HTTP_AGGREGATES, HTTP_METHODS, HTTP_PLACEHOLDER, isHttpValuePlaceholder, type HttpAggregate } from "./http.settings.js";
+
+export { HTTP_AGGREGATES, validateHttpSettings } from "./http.settings.js";
 
 export interface HttpAdapterSettings extends AdapterHttpSettings {
   /** Named secrets from HTTP_SECRET_<NAME>, by upper-case name, used as {secret:NAME} in headers. */
   secrets: Readonly<Record<string, string>>;
 }
-
-export const HTTP_AGGREGATES = ["value", "sum", "avg", "count", "min", "max"] as const;
-type Aggregate = (typeof HTTP_AGGREGATES)[number];
-
-const PLACEHOLDER = /\{([a-z_][a-z0-9_]*(?:\.[a-z][a-z0-9_-]*)?|secret:[A-Za-z0-9_]+)\}/g;
 
 /**
  * Any JSON API: a URL template with {user_id}, {start_date}, {end_date} and
@@ -36,8 +34,8 @@ export class HttpJsonAdapter implements DataSourceAdapter {
   async fetch(source: Record<string, unknown>, subject: CalculationSubject): Promise<SourceResult> {
     const template = String(source.url ?? "");
     const method = String(source.method ?? "GET").toUpperCase();
-    if (method !== "GET") throw new CalculationError(`http method ${method} is not supported (only GET)`);
-    const aggregate = String(source.aggregate ?? "value") as Aggregate;
+    if (!HTTP_METHODS.includes(method)) throw new CalculationError(`http method ${method} is not supported (only GET)`);
+    const aggregate = String(source.aggregate ?? "value") as HttpAggregate;
     if (!HTTP_AGGREGATES.includes(aggregate))
       throw new CalculationError(`http aggregate "${aggregate}" is unknown (known: ${HTTP_AGGREGATES.join(", ")})`);
     const select = source.select === undefined ? "@" : String(source.select);
@@ -94,7 +92,7 @@ export class HttpJsonAdapter implements DataSourceAdapter {
 
   private missingExternalId(templates: string[], subject: CalculationSubject): string | undefined {
     for (const template of templates)
-      for (const match of template.matchAll(PLACEHOLDER)) {
+      for (const match of template.matchAll(HTTP_PLACEHOLDER)) {
         const name = match[1]!;
         if (name.startsWith("external_id.") && !subject.externalIds[name.slice("external_id.".length)])
           return name.slice("external_id.".length);
@@ -103,7 +101,7 @@ export class HttpJsonAdapter implements DataSourceAdapter {
   }
 
   private fill(template: string, subject: CalculationSubject, where: "url" | "header"): string {
-    return template.replace(PLACEHOLDER, (_, name: string) => {
+    return template.replace(HTTP_PLACEHOLDER, (_, name: string) => {
       if (name.startsWith("secret:")) {
         if (where !== "header") throw new CalculationError("secrets may only be used in the http source's headers");
         const key = name.slice("secret:".length).toUpperCase();
@@ -111,12 +109,15 @@ export class HttpJsonAdapter implements DataSourceAdapter {
         if (secret === undefined) throw new CalculationError(`the secret ${key} is not configured (set HTTP_SECRET_${key})`);
         return secret;
       }
-      let value: string;
-      if (name === "user_id") value = String(subject.userId);
-      else if (name === "start_date") value = subject.period.start;
-      else if (name === "end_date") value = subject.period.end;
-      else if (name.startsWith("external_id.")) value = subject.externalIds[name.slice("external_id.".length)]!;
-      else throw new CalculationError(`unknown placeholder {${name}} in the http source`);
+      if (!isHttpValuePlaceholder(name)) throw new CalculationError(`unknown placeholder {${name}} in the http source`);
+      const value =
+        name === "user_id"
+          ? String(subject.userId)
+          : name === "start_date"
+            ? subject.period.start
+            : name === "end_date"
+              ? subject.period.end
+              : subject.externalIds[name.slice("external_id.".length)]!;
       return where === "url" ? encodeURIComponent(value) : value;
     });
   }

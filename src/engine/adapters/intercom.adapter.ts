@@ -1,6 +1,9 @@
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import type { DataSourceAdapter } from "./adapter.js";
 import { baseMetadata, HttpClient, mean, median, numberOrNull, periodUnix, type AdapterHttpSettings } from "./http-client.js";
+import { INTERCOM_ENDPOINTS, INTERCOM_FILTERS, INTERCOM_METRICS } from "./intercom.settings.js";
+
+export { INTERCOM_METRICS, validateIntercomSettings } from "./intercom.settings.js";
 
 export interface IntercomSettings extends AdapterHttpSettings {
   baseUrl: string;
@@ -12,17 +15,6 @@ export interface IntercomSettings extends AdapterHttpSettings {
   /** Stops runaway pagination. */
   maxPages?: number;
 }
-
-const COUNT_METRICS = ["conversation_count", "closed_count"] as const;
-const TIME_METRICS = ["first_response_time", "average_first_response_time", "median_first_response_time"] as const;
-export const INTERCOM_METRICS: readonly string[] = [...COUNT_METRICS, ...TIME_METRICS];
-/** The design's filters name what the adapter always does; their values are placeholders. */
-const KNOWN_FILTERS: Record<string, string> = {
-  assignee_id: ":user_id",
-  admin_assignee_id: ":user_id",
-  created_at_after: ":start_date",
-  created_at_before: ":end_date",
-};
 
 interface Conversation {
   state?: string;
@@ -63,7 +55,7 @@ export class IntercomAdapter implements DataSourceAdapter {
     const metric = String(source.metric);
     if (!INTERCOM_METRICS.includes(metric))
       throw new CalculationError(`unknown intercom metric "${metric}" (known: ${INTERCOM_METRICS.join(", ")})`);
-    if (source.endpoint !== undefined && source.endpoint !== "conversations")
+    if (source.endpoint !== undefined && !INTERCOM_ENDPOINTS.includes(source.endpoint as string))
       throw new CalculationError(`intercom endpoint "${String(source.endpoint)}" is not supported (only "conversations")`);
     checkFilters(source.filters);
     if (!this.settings.accessToken) throw new CalculationError("Intercom is not configured: set INTERCOM_ACCESS_TOKEN");
@@ -130,9 +122,11 @@ function checkFilters(filters: unknown): void {
   if (filters === undefined || filters === null) return;
   if (typeof filters !== "object" || Array.isArray(filters)) throw new CalculationError("intercom filters must be an object");
   for (const [key, value] of Object.entries(filters)) {
-    const expected = KNOWN_FILTERS[key];
+    const expected = INTERCOM_FILTERS[key];
     if (!expected)
-      throw new CalculationError(`intercom filter "${key}" is not supported (known: ${Object.keys(KNOWN_FILTERS).join(", ")})`);
+      throw new CalculationError(
+        `intercom filter "${key}" is not supported (known: ${Object.keys(INTERCOM_FILTERS).join(", ")})`,
+      );
     if (value !== expected) throw new CalculationError(`intercom filter "${key}" must be "${expected}"`);
   }
 }

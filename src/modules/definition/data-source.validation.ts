@@ -1,4 +1,9 @@
 import type { CalculationTypeValue } from "../../db/schema/index.js";
+import { validateAircallSettings } from "../../engine/adapters/aircall.settings.js";
+import { validateGoogleWorkspaceSettings } from "../../engine/adapters/google-workspace.settings.js";
+import { validateHttpSettings } from "../../engine/adapters/http.settings.js";
+import { validateIntercomSettings } from "../../engine/adapters/intercom.settings.js";
+import type { AdapterSettingsValidator } from "../../engine/adapters/settings.js";
 import { badInput } from "../../lib/errors.js";
 
 /**
@@ -9,6 +14,16 @@ import { badInput } from "../../lib/errors.js";
 export type DataSource = Record<string, unknown>;
 
 export const API_ADAPTER_TYPES = ["intercom", "aircall", "google_workspace", "http"] as const;
+/**
+ * What each adapter accepts is known by the adapter's own light settings file (also used by the
+ * adapter at calculation time), never its runtime: saving a definition does not load HTTP clients.
+ */
+const API_SETTINGS_VALIDATORS: Record<(typeof API_ADAPTER_TYPES)[number], AdapterSettingsValidator> = {
+  intercom: validateIntercomSettings,
+  aircall: validateAircallSettings,
+  google_workspace: validateGoogleWorkspaceSettings,
+  http: validateHttpSettings,
+};
 const FIXED_PARAMETERS = ["user_id", "start_date", "end_date"];
 const PARAMETER_PATTERN = /(?<![:\w]):([a-z_][a-z0-9_]*(?:\.[a-z][a-z0-9_-]*)?)/gi;
 const VARIABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -73,13 +88,7 @@ function validateApiSource(value: unknown, path: string): DataSource {
   if (typeof type !== "string" || !(API_ADAPTER_TYPES as readonly string[]).includes(type)) {
     throw badInput(`${path}.type`, `must be one of the adapters ${API_ADAPTER_TYPES.join(", ")}`);
   }
-  if (type === "http") {
-    const url = requireString(source, "url", path, "the URL template of the JSON source");
-    if (!/^https?:\/\//.test(url)) throw badInput(`${path}.url`, "must be an http:// or https:// URL");
-  } else {
-    requireString(source, "metric", path, `the ${type} metric to compute`);
-  }
-  if (source.filters !== undefined) requireObject(source.filters, `${path}.filters`);
+  API_SETTINGS_VALIDATORS[type as (typeof API_ADAPTER_TYPES)[number]](source, path);
   return source;
 }
 

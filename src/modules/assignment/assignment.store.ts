@@ -1,7 +1,7 @@
 import { and, eq, ne, sql, type SQL } from "drizzle-orm";
 import { anyOf } from "../../db/any-of.js";
 import type { DbOrTx } from "../../db/client.js";
-import { kpiDefinitions, userKpis, type UserKpiRow } from "../../db/schema/index.js";
+import { kpiDefinitions, userKpis, type KpiDefinitionRow, type UserKpiRow } from "../../db/schema/index.js";
 
 /**
  * An assignment is active while its flag is on, its definition is not archived and it has not
@@ -13,6 +13,19 @@ export const activeAssignment = (today: string): SQL =>
 export async function findUserKpi(db: DbOrTx, id: number): Promise<UserKpiRow | undefined> {
   const [row] = await db.select().from(userKpis).where(eq(userKpis.id, id));
   return row;
+}
+
+/** An assignment with its definition: what recording or calculating a value of it needs. */
+export async function findUserKpiWithDefinition(
+  db: DbOrTx,
+  id: number,
+): Promise<{ assignment: UserKpiRow; definition: KpiDefinitionRow } | undefined> {
+  const [found] = await db
+    .select({ assignment: userKpis, definition: kpiDefinitions })
+    .from(userKpis)
+    .innerJoin(kpiDefinitions, eq(kpiDefinitions.id, userKpis.kpiDefinitionId))
+    .where(eq(userKpis.id, id));
+  return found;
 }
 
 export function userKpisByIds(db: DbOrTx, ids: readonly number[]): Promise<UserKpiRow[]> {

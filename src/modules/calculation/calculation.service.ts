@@ -1,13 +1,6 @@
-import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { ensureMeasurementPartitions } from "../../db/partitions.js";
-import {
-  kpiDefinitions,
-  kpiMeasurements,
-  userKpis,
-  type AggregationPeriodValue,
-  type KpiDefinitionRow,
-} from "../../db/schema/index.js";
+import { kpiMeasurements, type AggregationPeriodValue, type KpiDefinitionRow } from "../../db/schema/index.js";
 import type { Calculator } from "../../engine/calculator.js";
 import { CalculationError, type SourceResult } from "../../engine/outcome.js";
 import { AppError, badInput, notFound } from "../../lib/errors.js";
@@ -15,6 +8,7 @@ import { achievementPercentage } from "../../scoring/achievement.js";
 import { isCalendarDate, latestCompletedPeriod, periodContaining, type Period } from "../../scoring/periods.js";
 import { validateDataSource } from "../definition/data-source.validation.js";
 import type { NewDefinition } from "../definition/definition.service.js";
+import { findUserKpiWithDefinition } from "../assignment/assignment.store.js";
 import { toMeasurement } from "../measurement/measurement.service.js";
 import type { KpiMeasurement } from "../measurement/measurement.type.js";
 import { findUser } from "../user/user.store.js";
@@ -36,11 +30,7 @@ export class CalculationService {
    * nothing and answer CALCULATION_FAILED.
    */
   async calculateUserKpi(userKpiId: number, date?: string | null): Promise<KpiMeasurement> {
-    const [found] = await this.db
-      .select({ assignment: userKpis, definition: kpiDefinitions })
-      .from(userKpis)
-      .innerJoin(kpiDefinitions, eq(kpiDefinitions.id, userKpis.kpiDefinitionId))
-      .where(eq(userKpis.id, userKpiId));
+    const found = await findUserKpiWithDefinition(this.db, userKpiId);
     if (!found) throw notFound("UserKpi", userKpiId);
     const { assignment, definition } = found;
     if (definition.calculationType === "manual") {

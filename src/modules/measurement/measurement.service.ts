@@ -1,10 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { ensureMeasurementPartitions } from "../../db/partitions.js";
-import { kpiDefinitions, kpiMeasurements, userKpis, type KpiMeasurementRow } from "../../db/schema/index.js";
+import { kpiMeasurements, type KpiMeasurementRow } from "../../db/schema/index.js";
 import { badInput, notFound } from "../../lib/errors.js";
 import { achievementPercentage } from "../../scoring/achievement.js";
 import { isExactPeriod, periodContaining } from "../../scoring/periods.js";
+import { findUserKpiWithDefinition } from "../assignment/assignment.store.js";
 import { appendAudit } from "../audit/audit.store.js";
 import type { KpiMeasurement } from "./measurement.type.js";
 
@@ -59,11 +60,7 @@ export class MeasurementService {
     if (!Number.isFinite(value.actualValue) || Math.abs(value.actualValue) > MAX_VALUE) {
       throw badInput("actualValue", `must be a number between -${MAX_VALUE} and ${MAX_VALUE}`);
     }
-    const [found] = await this.db
-      .select({ assignment: userKpis, definition: kpiDefinitions })
-      .from(userKpis)
-      .innerJoin(kpiDefinitions, eq(kpiDefinitions.id, userKpis.kpiDefinitionId))
-      .where(eq(userKpis.id, userKpiId));
+    const found = await findUserKpiWithDefinition(this.db, userKpiId);
     if (!found) throw notFound("UserKpi", userKpiId);
     const { assignment, definition } = found;
 

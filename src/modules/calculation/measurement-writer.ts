@@ -1,0 +1,49 @@
+import type pg from "pg";
+import type { Period } from "../../scoring/periods.js";
+
+/** One calculated measurement to store; a null actual is an "undefined" outcome (stored without a value). */
+export interface MeasurementWrite {
+  userKpiId: number;
+  period: Period;
+  actualValue: number | null;
+  targetValue: number | null;
+  achievementPercentage: number | null;
+  calculationMetadata: Record<string, unknown>;
+}
+
+/**
+ * Upserts many measurements in ONE statement: each column travels as one array parameter and unnest
+ * turns them back into rows, so a batch of any size costs one round trip and one plan (a many-row
+ * VALUES list would be a new statement text, and a new plan, for every batch size). Recalculating a
+ * period replaces its row through the (user_kpi_id, period_start, period_end) unique index. The
+ * partitions for the periods must exist (ensureMeasurementPartitions). Rows must not repeat a key
+ * within one call: ON CONFLICT cannot update the same row twice in one statement.
+ */
+export async function upsertMeasurements(pool: pg.Pool | pg.PoolClient, rows: readonly MeasurementWrite[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await pool.query(
+    `INSERT INTO kpi_measurements
+       (user_kpi_id, period_start, period_end, actual_value, target_value, achievement_percentage, calculation_metadata,
+        calculated_at, calculated_by)
+     SELECT u.*, now(), NULL
+     FROM unnest($1::int[], $2::date[], $3::date[], $4::numeric[], $5::numeric[], $6::numeric[], $7::jsonb[]) AS u
+     ON CONFLICT (user_kpi_id, period_start, period_end) DO UPDATE SET
+       actual_value = EXCLUDED.actual_value,
+       target_value = EXCLUDED.target_value,
+       achievement_percentage = EXCLUDED.achievement_percentage,
+       calculation_metadata = EXCLUDED.calculation_metadata,
+       calculated_at = EXCLUDED.calculated_at,
+       calculated_by = NULL`,
+    [
+      rows.map((r) => r.userKpiId),
+      rows.map((r) => r.period.start),
+      rows.map((r) => r.period.end),
+      rows.map((r) => r.actualValue),
+      rows.map((r) => r.targetValue),
+      rows.map((r) => r.achievementPercentage),
+      // As JSON text: node-postgres would otherwise serialise an array of objects as a PostgreSQL array literal of "[object Object]".
+      rows.map((r) => JSON.stringify(r.calculationMetadata)),
+    ],
+  );
+  return result.rowCount ?? rows.length;
+}

@@ -1,7 +1,7 @@
 import { compileFormula, FormulaError, type CompiledFormula } from "./formula/index.js";
 import type { AdapterRegistry } from "./adapters/adapter.js";
 import { CalculationError, type CalculationSubject, type SourceResult } from "./outcome.js";
-import type { QueryRunner, QuerySource } from "./query/query-runner.js";
+import type { QueryExecutor, QueryRunner, QuerySource } from "./query/query-runner.js";
 
 export interface CalculableDefinition {
   id: number;
@@ -37,17 +37,22 @@ export class Calculator {
     private readonly kpiValue: KpiValueLookup,
   ) {}
 
-  async calculate(definition: CalculableDefinition, subject: CalculationSubject): Promise<SourceResult> {
+  /** `queries` may be a batch's QuerySession, so that its queries share one transaction. */
+  async calculate(
+    definition: CalculableDefinition,
+    subject: CalculationSubject,
+    queries: QueryExecutor = this.queries,
+  ): Promise<SourceResult> {
     const source = definition.dataSource ?? {};
     switch (definition.calculationType) {
       case "manual":
         throw new CalculationError("MANUAL KPIs are recorded by hand, never calculated");
       case "query":
-        return this.queries.run(source as unknown as QuerySource, subject);
+        return queries.run(source as unknown as QuerySource, subject);
       case "api":
         return this.fetch(source, subject);
       case "formula":
-        return this.formula(definition, source as unknown as FormulaSource, subject);
+        return this.formula(definition, source as unknown as FormulaSource, subject, queries);
     }
   }
 
@@ -60,10 +65,14 @@ export class Calculator {
     return adapter.fetch(source, subject);
   }
 
-  private async input(source: Record<string, unknown>, subject: CalculationSubject): Promise<SourceResult> {
+  private async input(
+    source: Record<string, unknown>,
+    subject: CalculationSubject,
+    queries: QueryExecutor,
+  ): Promise<SourceResult> {
     switch (source.type) {
       case "database":
-        return this.queries.run(source as unknown as QuerySource, subject);
+        return queries.run(source as unknown as QuerySource, subject);
       case "kpi": {
         const kpiDefinitionId = Number(source.kpiDefinitionId);
         const value = await this.kpiValue(subject.userId, kpiDefinitionId, subject.period);
@@ -81,9 +90,10 @@ export class Calculator {
     definition: CalculableDefinition,
     source: FormulaSource,
     subject: CalculationSubject,
+    queries: QueryExecutor,
   ): Promise<SourceResult> {
     const compiled = this.compiled(definition, source);
-    const results = await Promise.all(source.inputs.map((input) => this.input(input.source, subject)));
+    const results = await Promise.all(source.inputs.map((input) => this.input(input.source, subject, queries)));
     const inputs: Record<string, unknown> = {};
     const values: Record<string, number | null> = {};
     for (const [i, input] of source.inputs.entries()) {

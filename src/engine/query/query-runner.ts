@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import { bindNamedParameters, type BoundQuery } from "./named-parameters.js";
-import type { SourceConnections } from "./source-connections.js";
+import type { SourceConnection, SourceConnections } from "./source-connections.js";
 
 export interface QuerySource {
   type: "database";
@@ -23,35 +23,42 @@ const TYPE_NAMES: Record<number, string> = {
   3802: "jsonb",
 };
 
+/** Runs a definition's query: the runner (a transaction per query) or a session (one per batch). */
+export interface QueryExecutor {
+  run(source: QuerySource, subject: CalculationSubject): Promise<SourceResult>;
+}
+
+type Transaction = (
+  connection: SourceConnection,
+  work: (client: pg.PoolClient) => Promise<pg.QueryArrayResult>,
+) => Promise<pg.QueryArrayResult>;
+
 /**
  * Runs a definition's SQL safely: one statement (bound parameters force the extended protocol, which
  * refuses several), wrapped as a subquery capped at two rows, inside a READ ONLY transaction with a
  * statement timeout, in the organisation's time zone, and on the server's own database as
  * kpi_source_reader with kpi_source as the only schema. The transaction is always rolled back.
  */
-export class QueryRunner {
+export class QueryRunner implements QueryExecutor {
   constructor(
     private readonly connections: SourceConnections,
     private readonly options: { timeoutMs: number; timeZone: string },
   ) {}
 
-  async run(source: QuerySource, subject: CalculationSubject): Promise<SourceResult> {
-    const bound = bindNamedParameters(source.query, subject);
-    if ("missingExternalId" in bound) {
-      return { kind: "skipped", reason: `no ${bound.missingExternalId} id`, metadata: { source: "database" } };
-    }
-    const connection = source.connection ?? "default";
-    const started = performance.now();
-    const result = await this.execute(connection, bound.query, 2);
-    const metadata = {
-      source: "database",
-      connection,
-      query: source.query,
-      parameters: bound.query.parameters,
-      rows: result.rows.length,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
-    };
-    return interpret(result, metadata);
+  run(source: QuerySource, subject: CalculationSubject): Promise<SourceResult> {
+    return runQuery(source, subject, (name, query, limit) => this.execute(name, query, limit, this.ownTransaction));
+  }
+
+  /**
+   * A session for a batch of calculations: its queries on one connection share one read-only
+   * transaction, so each costs one round trip instead of three. Close it when the batch is done; on
+   * the embedded database an open session holds the database for itself, so keep batches short.
+   */
+  openSession(): QuerySession {
+    return new QuerySession(
+      (name, query, limit, transaction) => this.execute(name, query, limit, transaction),
+      this.setupSql.bind(this),
+    );
   }
 
   /**
@@ -63,38 +70,140 @@ export class QueryRunner {
     const query =
       "missingExternalId" in bound ? bindNamedParameters(source.query, { ...subject, externalIds: anyExternalId }) : bound;
     if (!("query" in query)) return;
-    const result = await this.execute(source.connection ?? "default", query.query, 0);
+    const result = await this.execute(source.connection ?? "default", query.query, 0, this.ownTransaction);
     requireNumericColumn(result);
   }
 
-  private async execute(connectionName: string, query: BoundQuery, limit: number): Promise<pg.QueryArrayResult> {
+  /** Our own fixed text (the time zone was validated at start), sent in one round trip. */
+  private setupSql(connection: SourceConnection): string {
+    return (
+      `BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.floor(this.options.timeoutMs)}; ` +
+      `SET LOCAL TimeZone = '${this.options.timeZone.replace(/'/g, "''")}';` +
+      (connection.restricted ? " SET LOCAL ROLE kpi_source_reader; SET LOCAL search_path = kpi_source;" : "")
+    );
+  }
+
+  /** One transaction for one query, always rolled back. */
+  private readonly ownTransaction: Transaction = async (connection, work) => {
+    const client = await connection.pool.connect();
+    try {
+      await client.query(this.setupSql(connection));
+      return await work(client);
+    } finally {
+      await client.query("ROLLBACK").catch(() => undefined);
+      client.release();
+    }
+  };
+
+  private async execute(
+    connectionName: string,
+    query: BoundQuery,
+    limit: number,
+    transaction: Transaction,
+  ): Promise<pg.QueryArrayResult> {
     const connection = this.connections.get(connectionName);
     if (!connection) {
       throw new CalculationError(`unknown connection "${connectionName}" (known: ${this.connections.names().join(", ")})`);
     }
     const text = query.text.trim().replace(/;+\s*$/, "");
-    const client = await connection.pool.connect();
     try {
-      // Our own fixed text (the time zone was validated at start), sent in one round trip.
-      await client.query(
-        `BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.floor(this.options.timeoutMs)}; ` +
-          `SET LOCAL TimeZone = '${this.options.timeZone.replace(/'/g, "''")}';` +
-          (connection.restricted ? " SET LOCAL ROLE kpi_source_reader; SET LOCAL search_path = kpi_source;" : ""),
+      return await transaction(connection, (client) =>
+        // The newline before the closing parenthesis keeps a trailing `-- comment` from swallowing it.
+        client.query({
+          text: `SELECT * FROM (\n${text}\n) AS kpi_query LIMIT ${limit}`,
+          values: query.values,
+          rowMode: "array",
+          queryMode: "extended",
+        } as pg.QueryArrayConfig),
       );
-      // The newline before the closing parenthesis keeps a trailing `-- comment` from swallowing it.
-      return await client.query({
-        text: `SELECT * FROM (\n${text}\n) AS kpi_query LIMIT ${limit}`,
-        values: query.values,
-        rowMode: "array",
-        queryMode: "extended",
-      } as pg.QueryArrayConfig);
     } catch (error) {
       throw describeDatabaseError(error, this.options.timeoutMs);
-    } finally {
-      await client.query("ROLLBACK").catch(() => undefined);
-      client.release();
     }
   }
+}
+
+/**
+ * A batch's queries: per connection one client with one read-only transaction, opened on first use
+ * and again after a failed query (a failure aborts the transaction). Queries run one at a time, so a
+ * failure never lands on another query's transaction.
+ */
+export class QuerySession implements QueryExecutor {
+  private readonly open = new Map<string, pg.PoolClient>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly execute: (
+      name: string,
+      query: BoundQuery,
+      limit: number,
+      transaction: Transaction,
+    ) => Promise<pg.QueryArrayResult>,
+    private readonly setupSql: (connection: SourceConnection) => string,
+  ) {}
+
+  run(source: QuerySource, subject: CalculationSubject): Promise<SourceResult> {
+    const result = this.tail.then(() =>
+      runQuery(source, subject, (name, query, limit) => this.execute(name, query, limit, this.shared)),
+    );
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    for (const client of this.open.values()) await endTransaction(client);
+    this.open.clear();
+  }
+
+  private readonly shared: Transaction = async (connection, work) => {
+    let client = this.open.get(connection.name);
+    if (!client) {
+      client = await connection.pool.connect();
+      try {
+        await client.query(this.setupSql(connection));
+      } catch (error) {
+        await endTransaction(client);
+        throw error;
+      }
+      this.open.set(connection.name, client);
+    }
+    try {
+      return await work(client);
+    } catch (error) {
+      this.open.delete(connection.name);
+      await endTransaction(client);
+      throw error;
+    }
+  };
+}
+
+async function endTransaction(client: pg.PoolClient): Promise<void> {
+  await client.query("ROLLBACK").catch(() => undefined);
+  client.release();
+}
+
+/** Binds the named parameters, runs the query and reads its value and provenance. */
+async function runQuery(
+  source: QuerySource,
+  subject: CalculationSubject,
+  execute: (connectionName: string, query: BoundQuery, limit: number) => Promise<pg.QueryArrayResult>,
+): Promise<SourceResult> {
+  const bound = bindNamedParameters(source.query, subject);
+  if ("missingExternalId" in bound) {
+    return { kind: "skipped", reason: `no ${bound.missingExternalId} id`, metadata: { source: "database" } };
+  }
+  const connection = source.connection ?? "default";
+  const started = performance.now();
+  const result = await execute(connection, bound.query, 2);
+  const metadata = {
+    source: "database",
+    connection,
+    query: source.query,
+    parameters: bound.query.parameters,
+    rows: result.rows.length,
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+  };
+  return interpret(result, metadata);
 }
 
 const anyExternalId = new Proxy({}, { get: () => "check" }) as Record<string, string>;

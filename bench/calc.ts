@@ -7,9 +7,9 @@
  * (default 1000), BENCH_KEEP=1 (keeps the database).
  */
 import os from "node:os";
+import { createMigratedDatabase, databaseUrl, dropDatabase, SERVER_URL } from "./bench-database.js";
 import pg from "pg";
 import { createDb, createPool } from "../src/db/client.js";
-import { runMigrations } from "../src/db/migrate.js";
 import { ensureMeasurementPartitions } from "../src/db/partitions.js";
 import type { TargetTypeValue } from "../src/db/schema/index.js";
 import { AdapterRegistry } from "../src/engine/adapters/adapter.js";
@@ -23,7 +23,6 @@ import { upsertMeasurements, type MeasurementWrite } from "../src/modules/calcul
 import { achievementPercentage } from "../src/scoring/achievement.js";
 import { latestCompletedPeriod, todayIn, type Period } from "../src/scoring/periods.js";
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const DB_NAME = "kpi_bench_calc";
 const KEEP = process.env.BENCH_KEEP === "1";
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -67,18 +66,6 @@ const DEFINITIONS = [
   ],
 ] as const;
 
-const databaseUrl = (name: string) => Object.assign(new URL(SERVER_URL), { pathname: `/${name}` }).toString();
-
-async function onServer<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * The dataset as set-based SQL in one implicit transaction. ~10 rows per user per table inside the
  * period; every 50th user has no ratings, so Satisfaction divides by zero ("undefined" outcomes).
@@ -118,13 +105,8 @@ function datasetSql(period: Period): string {
 }
 
 async function prepareDatabase(period: Period): Promise<void> {
-  await onServer(SERVER_URL, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${DB_NAME}`);
-  });
-  const pool = createPool(databaseUrl(DB_NAME), 2);
+  const pool = await createMigratedDatabase(DB_NAME);
   try {
-    await runMigrations(pool);
     const started = performance.now();
     await ensureMeasurementPartitions(createDb(pool), period.start, period.start);
     await pool.query(datasetSql(period));
@@ -304,7 +286,7 @@ async function bench(): Promise<void> {
     console.log(`host: ${os.cpus().length} CPUs, PostgreSQL on ${new URL(SERVER_URL).host} (shared with this process)`);
     console.log("goal: 50,000 calculations in < 8 s (> 6,000/s) and formula evaluation > 1,000,000/s on 2 cores");
   } finally {
-    if (!KEEP) await onServer(SERVER_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`)).catch(console.error);
+    if (!KEEP) await dropDatabase(DB_NAME).catch(console.error);
   }
 }
 

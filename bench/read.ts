@@ -5,20 +5,18 @@
  * BENCH_CPU_PROF=<dir> (writes a CPU profile of the server there).
  */
 import autocannon from "autocannon";
+import { createMigratedDatabase, databaseUrl, dropDatabase, onServer } from "./bench-database.js";
 import { fork, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { startServer } from "../src/app.js";
 import { JwtService } from "../src/auth/jwt.js";
 import { loadConfig } from "../src/config/config.js";
 import { createDb, createPool } from "../src/db/client.js";
-import { runMigrations } from "../src/db/migrate.js";
 import { ensureMeasurementPartitions } from "../src/db/partitions.js";
 import { createLogger } from "../src/lib/logger.js";
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const DB_NAME = "kpi_bench";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -49,23 +47,11 @@ const DEFINITIONS = [
 const TEAM_QUERY = `query($id: ID!) { team(id: $id) { name averages { overallScore kpiAverages { kpiDefinition { name } memberCount averageAchievementPercentage } } members { user { id name } overallScore kpis { id weight targetValue kpiDefinition { name unit } currentMeasurement { periodStart actualValue achievementPercentage } trend(periods: 6) { periodStart actualValue } } } } }`;
 const ME_QUERY = `{ me { name overallScore kpis { kpiDefinition { name unit } targetValue weight currentMeasurement { actualValue achievementPercentage } trend(periods: 6) { actualValue } } } }`;
 
-const databaseUrl = (name: string) => Object.assign(new URL(SERVER_URL), { pathname: `/${name}` }).toString();
-
 /** The 12 complete months before today (UTC, as the server's default KPI_TIMEZONE), as "YYYY-MM-DD". */
 function measuredMonths(today = new Date()): { first: string; last: string; end: string } {
   const month = (offset: number) =>
     new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + offset, 1)).toISOString().slice(0, 10);
   return { first: month(-MONTHS), last: month(-1), end: month(0) };
-}
-
-async function onServer<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** With BENCH_KEEP, a kpi_bench of an earlier run is reused when it holds this month's full dataset. */
@@ -121,13 +107,8 @@ function datasetSql(first: string, last: string): string {
 /** Creates (or, with BENCH_KEEP, reuses) kpi_bench, migrated and filled. */
 async function prepareDatabase(): Promise<void> {
   if (KEEP && (await hasDataset())) return console.log(`reusing ${DB_NAME} (BENCH_KEEP=1)`);
-  await onServer(SERVER_URL, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${DB_NAME}`);
-  });
-  const pool = createPool(databaseUrl(DB_NAME), 2);
+  const pool = await createMigratedDatabase(DB_NAME);
   try {
-    await runMigrations(pool);
     const { first, last } = measuredMonths();
     const started = performance.now();
     await ensureMeasurementPartitions(createDb(pool), first, last);
@@ -328,7 +309,7 @@ async function bench(): Promise<void> {
     }
   } finally {
     // A failed drop is reported, without hiding the error that may have ended the run.
-    if (!KEEP) await onServer(SERVER_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`)).catch(console.error);
+    if (!KEEP) await dropDatabase(DB_NAME).catch(console.error);
   }
 }
 

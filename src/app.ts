@@ -95,6 +95,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     introspection: config.graphql.introspection,
     hideSchemaDetailsFromClientErrors: config.graphql.hideSchemaDetails,
     allowBatchedHttpRequests: true,
+    // main.ts stops the server on SIGTERM/SIGINT; Apollo's own handler would race it and never let stop() finish.
+    stopOnTerminationSignals: false,
     validationRules: limitValidationRules(config.graphql),
     plugins: [
       costLimitPlugin(schema, config.graphql.maxCost),

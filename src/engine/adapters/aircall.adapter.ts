@@ -1,7 +1,15 @@
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import type { DataSourceAdapter } from "./adapter.js";
 import { AIRCALL_FILTERS, AIRCALL_METRICS } from "./aircall.settings.js";
-import { baseMetadata, HttpClient, mean, numberOrNull, periodUnix, type AdapterHttpSettings } from "./http-client.js";
+import {
+  baseMetadata,
+  HttpClient,
+  retryOptions,
+  mean,
+  numberOrNull,
+  periodUnix,
+  type AdapterHttpSettings,
+} from "./http-client.js";
 
 export { AIRCALL_METRICS, validateAircallSettings } from "./aircall.settings.js";
 
@@ -50,10 +58,7 @@ export class AircallAdapter implements DataSourceAdapter {
       settings.apiId && settings.apiToken ? Buffer.from(`${settings.apiId}:${settings.apiToken}`).toString("base64") : undefined;
     this.http = new HttpClient({
       name: "Aircall",
-      timeoutMs: settings.timeoutMs,
-      attempts: settings.attempts,
-      backoffBaseMs: settings.backoffBaseMs,
-      maxDelayMs: settings.maxDelayMs,
+      ...retryOptions(settings),
       headers: credentials ? { authorization: `Basic ${credentials}` } : {},
       rateLimit: settings.rateLimit ?? { limit: 60, intervalMs: 60_000 },
     });

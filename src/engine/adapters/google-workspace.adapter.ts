@@ -3,7 +3,7 @@ import { JWT } from "google-auth-library";
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import type { DataSourceAdapter } from "./adapter.js";
 import { GOOGLE_AGGREGATES, GOOGLE_METRIC_PATTERN, type GoogleAggregate } from "./google-workspace.settings.js";
-import { baseMetadata, HttpClient, mean, type AdapterHttpSettings } from "./http-client.js";
+import { baseMetadata, HttpClient, retryOptions, mean, type AdapterHttpSettings } from "./http-client.js";
 
 export { GOOGLE_AGGREGATES, validateGoogleWorkspaceSettings } from "./google-workspace.settings.js";
 
@@ -70,10 +70,7 @@ export class GoogleWorkspaceAdapter implements DataSourceAdapter {
   constructor(private readonly settings: GoogleWorkspaceSettings) {
     this.http = new HttpClient({
       name: "Google Workspace",
-      timeoutMs: settings.timeoutMs,
-      attempts: settings.attempts,
-      backoffBaseMs: settings.backoffBaseMs,
-      maxDelayMs: settings.maxDelayMs,
+      ...retryOptions(settings),
       rateLimit: { limit: 20, intervalMs: 1_000 },
     });
     this.token =

@@ -42,6 +42,14 @@ export interface AdapterHttpSettings {
   maxDelayMs?: number;
 }
 
+/** The retry and timeout part of an adapter's settings, as HttpClient takes it. */
+export function retryOptions(
+  settings: AdapterHttpSettings,
+): Pick<HttpClientOptions, "timeoutMs" | "attempts" | "backoffBaseMs" | "maxDelayMs"> {
+  const { timeoutMs, attempts, backoffBaseMs, maxDelayMs } = settings;
+  return { timeoutMs, attempts, backoffBaseMs, maxDelayMs };
+}
+
 export class HttpClient {
   private readonly ky: KyInstance;
 

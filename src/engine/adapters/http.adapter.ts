@@ -1,7 +1,7 @@
 import { search } from "@jmespath-community/jmespath";
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import type { DataSourceAdapter } from "./adapter.js";
-import { baseMetadata, HttpClient, mean, type AdapterHttpSettings } from "./http-client.js";
+import { baseMetadata, HttpClient, retryOptions, mean, type AdapterHttpSettings } from "./http-client.js";
 import { HTTP_AGGREGATES, HTTP_METHODS, HTTP_PLACEHOLDER, isHttpValuePlaceholder, type HttpAggregate } from "./http.settings.js";
 
 export { HTTP_AGGREGATES, validateHttpSettings } from "./http.settings.js";
@@ -23,10 +23,7 @@ export class HttpJsonAdapter implements DataSourceAdapter {
   constructor(private readonly settings: HttpAdapterSettings) {
     this.http = new HttpClient({
       name: "The HTTP source",
-      timeoutMs: settings.timeoutMs,
-      attempts: settings.attempts,
-      backoffBaseMs: settings.backoffBaseMs,
-      maxDelayMs: settings.maxDelayMs,
+      ...retryOptions(settings),
       rateLimit: { limit: 20, intervalMs: 1_000 },
     });
   }

@@ -1,6 +1,15 @@
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import type { DataSourceAdapter } from "./adapter.js";
-import { baseMetadata, HttpClient, mean, median, numberOrNull, periodUnix, type AdapterHttpSettings } from "./http-client.js";
+import {
+  baseMetadata,
+  HttpClient,
+  retryOptions,
+  mean,
+  median,
+  numberOrNull,
+  periodUnix,
+  type AdapterHttpSettings,
+} from "./http-client.js";
 import { INTERCOM_ENDPOINTS, INTERCOM_FILTERS, INTERCOM_METRICS } from "./intercom.settings.js";
 
 export { INTERCOM_METRICS, validateIntercomSettings } from "./intercom.settings.js";
@@ -38,10 +47,7 @@ export class IntercomAdapter implements DataSourceAdapter {
   constructor(private readonly settings: IntercomSettings) {
     this.http = new HttpClient({
       name: "Intercom",
-      timeoutMs: settings.timeoutMs,
-      attempts: settings.attempts,
-      backoffBaseMs: settings.backoffBaseMs,
-      maxDelayMs: settings.maxDelayMs,
+      ...retryOptions(settings),
       headers: {
         ...(settings.accessToken ? { authorization: `Bearer ${settings.accessToken}` } : {}),
         "intercom-version": "2.11",

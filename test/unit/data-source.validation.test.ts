@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../src/lib/errors.js";
-import { isKnownParameter, validateDataSource } from "../../src/modules/definition/data-source.validation.js";
+import { isKnownParameter } from "../../src/engine/query/named-parameters.js";
+import { validateDataSource } from "../../src/modules/definition/data-source.validation.js";
 
 function refusal(run: () => unknown): AppError {
   try {

@@ -2,6 +2,16 @@ import type { CalculationSubject } from "../outcome.js";
 
 // `:name` or `:external_id.provider`, not the second colon of a `::type` cast, not inside a word.
 const PARAMETER = /(?<![:\w]):([a-z_][a-z0-9_]*(?:\.[a-z][a-z0-9_-]*)?)/gi;
+const FIXED_PARAMETERS = ["user_id", "start_date", "end_date"];
+
+/** The named parameters a definition's SQL uses, in order of appearance, as written. */
+export function namedParametersIn(sql: string): string[] {
+  return [...sql.matchAll(PARAMETER)].map((match) => match[1]!);
+}
+
+export function isKnownParameter(name: string): boolean {
+  return FIXED_PARAMETERS.includes(name) || /^external_id\.[a-z][a-z0-9_-]*$/.test(name);
+}
 
 export interface BoundQuery {
   text: string;

@@ -4,6 +4,7 @@ import { validateGoogleWorkspaceSettings } from "../../engine/adapters/google-wo
 import { validateHttpSettings } from "../../engine/adapters/http.settings.js";
 import { validateIntercomSettings } from "../../engine/adapters/intercom.settings.js";
 import type { AdapterSettingsValidator } from "../../engine/adapters/settings.js";
+import { isKnownParameter, namedParametersIn } from "../../engine/query/named-parameters.js";
 import { badInput } from "../../lib/errors.js";
 
 /**
@@ -24,8 +25,6 @@ const API_SETTINGS_VALIDATORS: Record<(typeof API_ADAPTER_TYPES)[number], Adapte
   google_workspace: validateGoogleWorkspaceSettings,
   http: validateHttpSettings,
 };
-const FIXED_PARAMETERS = ["user_id", "start_date", "end_date"];
-const PARAMETER_PATTERN = /(?<![:\w]):([a-z_][a-z0-9_]*(?:\.[a-z][a-z0-9_-]*)?)/gi;
 const VARIABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -52,10 +51,6 @@ function requireType(source: Record<string, unknown>, expected: string, path: st
   if (source.type !== undefined && source.type !== expected) throw badInput(`${path}.type`, `must be "${expected}"`);
 }
 
-export function isKnownParameter(name: string): boolean {
-  return FIXED_PARAMETERS.includes(name) || /^external_id\.[a-z][a-z0-9_-]*$/.test(name);
-}
-
 function validateQuerySource(value: unknown, path: string): DataSource {
   const source = requireObject(value, path);
   requireType(source, "database", path);
@@ -67,7 +62,7 @@ function validateQuerySource(value: unknown, path: string): DataSource {
   ) {
     throw badInput(`${path}.connection`, "must be a connection name such as default or warehouse");
   }
-  const used = [...query.matchAll(PARAMETER_PATTERN)].map((match) => match[1]!);
+  const used = namedParametersIn(query);
   const unknownUsed = used.find((name) => !isKnownParameter(name));
   if (unknownUsed) {
     throw badInput(

@@ -19,8 +19,11 @@ import { CalculationError, type SourceResult } from "../src/engine/outcome.js";
 import { QueryRunner, type QueryExecutor } from "../src/engine/query/query-runner.js";
 import { SourceConnections } from "../src/engine/query/source-connections.js";
 import { kpiValueForPeriod } from "../src/modules/calculation/calculation.store.js";
-import { upsertMeasurements, type MeasurementWrite } from "../src/modules/calculation/measurement-writer.js";
-import { achievementPercentage } from "../src/scoring/achievement.js";
+import {
+  calculatedMeasurement,
+  upsertMeasurements,
+  type MeasurementWrite,
+} from "../src/modules/calculation/measurement-writer.js";
 import { latestCompletedPeriod, todayIn, type Period } from "../src/scoring/periods.js";
 
 const DB_NAME = "kpi_bench_calc";
@@ -168,23 +171,9 @@ async function calculateOne(
     throw error;
   }
   if (result.kind === "skipped") return ["skipped", null];
-  const value = result.kind === "value" ? Math.round(result.value * 100) / 100 : null;
-  const metadata = {
-    ...result.metadata,
-    outcome: result.kind,
-    ...(result.kind === "undefined" ? { reason: result.reason } : {}),
-  };
-  const achievement = achievementPercentage(a.targetType, value, a.target);
   return [
     result.kind,
-    {
-      userKpiId: a.userKpiId,
-      period,
-      actualValue: value,
-      targetValue: a.target,
-      achievementPercentage: achievement,
-      calculationMetadata: metadata,
-    },
+    calculatedMeasurement(result, { userKpiId: a.userKpiId, targetValue: a.target, targetType: a.targetType }, period),
   ];
 }
 

@@ -4,7 +4,6 @@ import { kpiMeasurements, type AggregationPeriodValue, type KpiDefinitionRow } f
 import type { Calculator } from "../../engine/calculator.js";
 import { CalculationError, type SourceResult } from "../../engine/outcome.js";
 import { AppError, badInput, notFound } from "../../lib/errors.js";
-import { achievementPercentage } from "../../scoring/achievement.js";
 import { isCalendarDate, latestCompletedPeriod, periodContaining, type Period } from "../../scoring/periods.js";
 import { validateDataSource } from "../definition/data-source.validation.js";
 import type { NewDefinition } from "../definition/definition.service.js";
@@ -13,6 +12,7 @@ import { toMeasurement } from "../measurement/measurement.service.js";
 import type { KpiMeasurement } from "../measurement/measurement.type.js";
 import { findUser } from "../user/user.store.js";
 import { externalIdsOf } from "./calculation.store.js";
+import { calculatedMeasurement } from "./measurement-writer.js";
 import { CalculationOutcome, type CalculationPreview } from "./calculation.type.js";
 
 /** Runs the engine for one assignment or one unsaved definition, and stores what it gives. */
@@ -46,19 +46,18 @@ export class CalculationService {
     if (result.kind === "skipped") {
       throw new AppError("CALCULATION_FAILED", `skipped: ${result.reason}`, { outcome: "skipped" });
     }
-    const value = result.kind === "value" ? Math.round(result.value * 100) / 100 : null;
-    const metadata = {
-      ...result.metadata,
-      outcome: result.kind,
-      ...(result.kind === "undefined" ? { reason: result.reason } : {}),
-      calculatedInMs: Math.round((performance.now() - started) * 10) / 10,
-    };
+    const measurement = calculatedMeasurement(
+      result,
+      { userKpiId, targetValue: assignment.targetValue, targetType: definition.targetType },
+      period,
+      { calculatedInMs: Math.round((performance.now() - started) * 10) / 10 },
+    );
     await ensureMeasurementPartitions(this.db, period.start, period.start);
     const fields = {
-      actualValue: value,
-      targetValue: assignment.targetValue,
-      achievementPercentage: achievementPercentage(definition.targetType, value, assignment.targetValue),
-      calculationMetadata: metadata,
+      actualValue: measurement.actualValue,
+      targetValue: measurement.targetValue,
+      achievementPercentage: measurement.achievementPercentage,
+      calculationMetadata: measurement.calculationMetadata,
       calculatedAt: new Date(),
       calculatedBy: null,
     };

@@ -1,4 +1,7 @@
 import type pg from "pg";
+import type { TargetTypeValue } from "../../db/schema/index.js";
+import type { SourceResult } from "../../engine/outcome.js";
+import { achievementPercentage } from "../../scoring/achievement.js";
 import type { Period } from "../../scoring/periods.js";
 
 /** One calculated measurement to store; a null actual is an "undefined" outcome (stored without a value). */
@@ -9,6 +12,32 @@ export interface MeasurementWrite {
   targetValue: number | null;
   achievementPercentage: number | null;
   calculationMetadata: Record<string, unknown>;
+}
+
+/**
+ * The measurement a value or an "undefined" outcome gives (a skipped one gives none): the value to
+ * two decimals, the target of the moment with its achievement, and the provenance with the outcome.
+ */
+export function calculatedMeasurement(
+  result: Exclude<SourceResult, { kind: "skipped" }>,
+  assignment: { userKpiId: number; targetValue: number; targetType: TargetTypeValue },
+  period: Period,
+  extraMetadata: Record<string, unknown> = {},
+): MeasurementWrite {
+  const value = result.kind === "value" ? Math.round(result.value * 100) / 100 : null;
+  return {
+    userKpiId: assignment.userKpiId,
+    period,
+    actualValue: value,
+    targetValue: assignment.targetValue,
+    achievementPercentage: achievementPercentage(assignment.targetType, value, assignment.targetValue),
+    calculationMetadata: {
+      ...result.metadata,
+      outcome: result.kind,
+      ...(result.kind === "undefined" ? { reason: result.reason } : {}),
+      ...extraMetadata,
+    },
+  };
 }
 
 /**

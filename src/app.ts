@@ -117,7 +117,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     "/graphql",
     express.json({ limit: config.graphql.bodyLimit }),
     batchLimit(config.graphql.maxBatchOperations),
-    (_req: Request, _res: Response, next: NextFunction) => countStatements(next),
+    // Counting is only for the x-sql-statements header: without it, requests skip the bookkeeping.
+    (_req: Request, _res: Response, next: NextFunction) => (config.graphql.sqlStatementHeader ? countStatements(next) : next()),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const viewer = await authenticator.fromAuthorizationHeader(req.headers.authorization).catch((error: unknown) => {

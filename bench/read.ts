@@ -3,6 +3,11 @@
  * server on it in a child process and drives the two dashboard queries with autocannon.
  * `npm run bench:read`; settings: BENCH_DATABASE_URL, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_KEEP=1,
  * BENCH_CPU_PROF=<dir> (writes a CPU profile of the server there).
+ *
+ * Each query runs twice: against a server with the response cache (src/graphql/response-cache.ts),
+ * where the rotation over ten teams makes every measured request a hit, as for dashboards reloaded
+ * between calculation runs; and with RESPONSE_CACHE_MB=0, where every request executes in full, as
+ * after every write.
  */
 import autocannon from "autocannon";
 import { createMigratedDatabase, databaseUrl, dropDatabase, onServer } from "./bench-database.js";
@@ -35,6 +40,11 @@ const SERVER_ENV = {
   PORT: "0",
   DATABASE_POOL_MAX: "10",
 };
+/** The two servers each query runs against: response cache on (the default) and off. */
+const SERVER_MODES: [string, Record<string, string>][] = [
+  ["cache", {}],
+  ["no cache", { RESPONSE_CACHE_MB: "0" }],
+];
 // Mixed target types so that every branch of the achievement formula is exercised.
 const DEFINITIONS = [
   { name: "Revenue", unit: "EUR", targetType: "higher_better", target: 10_000 },
@@ -125,7 +135,11 @@ const s = (ms: number) => (ms / 1000).toFixed(1);
 
 /** Child-process mode: the real server on kpi_bench, so its RSS is its own (not the load generator's). */
 async function serve(): Promise<void> {
-  const config = loadConfig({ ...SERVER_ENV, DATABASE_URL: databaseUrl(DB_NAME) });
+  const config = loadConfig({
+    ...SERVER_ENV,
+    RESPONSE_CACHE_MB: process.env.RESPONSE_CACHE_MB,
+    DATABASE_URL: databaseUrl(DB_NAME),
+  });
   const pool = createPool(config.database.url!, config.database.poolMax);
   const database = { db: createDb(pool), pool, url: config.database.url!, embedded: false, close: () => pool.end() };
   const running = await startServer({
@@ -149,11 +163,11 @@ interface ServerProcess {
   child: ChildProcess;
 }
 
-function startServerProcess(): Promise<ServerProcess> {
+function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // NODE_ENV as in production: graphql-js reads it once, at import, to skip its development checks.
-  const env = { ...process.env, NODE_ENV: "production" };
-  const child = fork(fileURLToPath(import.meta.url), ["serve"], { execArgv: ["--import", "tsx", ...profile], env });
+  const childEnv = { ...process.env, ...env, NODE_ENV: "production" };
+  const child = fork(fileURLToPath(import.meta.url), ["serve"], { execArgv: ["--import", "tsx", ...profile], env: childEnv });
   return new Promise((resolve, reject) => {
     child.once("message", (message: { graphqlUrl: string }) => resolve({ graphqlUrl: message.graphqlUrl, child }));
     child.once("exit", (code) => reject(new Error(`server process exited with ${code}`)));
@@ -227,14 +241,15 @@ const scenarios = (t: Awaited<ReturnType<typeof tokens>>): Scenario[] => [
 
 const headers = (token: string) => ({ "content-type": "application/json", authorization: `Bearer ${token}` });
 
-/** One request by hand: verifies the response, and reads its SQL statement count and size. */
-async function sample(url: string, scenario: Scenario): Promise<{ statements: number; bytes: number }> {
+/** One request by hand: verifies the response, and reads its SQL statement count, size and cache outcome. */
+async function sample(url: string, scenario: Scenario): Promise<{ statements: number; bytes: number; cache: string }> {
   const response = await fetch(url, { method: "POST", headers: headers(scenario.token), body: scenario.bodies[0] });
   const text = await response.text();
   const body = JSON.parse(text);
   expect(response.status === 200 && !body.errors, `${response.status} ${text.slice(0, 300)}`);
   scenario.check(body.data);
-  return { statements: Number(response.headers.get("x-sql-statements")), bytes: Buffer.byteLength(text) };
+  const cache = response.headers.get("x-response-cache") ?? "off";
+  return { statements: Number(response.headers.get("x-sql-statements")), bytes: Buffer.byteLength(text), cache };
 }
 
 /**
@@ -266,23 +281,31 @@ async function load(url: string, scenario: Scenario, seconds: number, sampleByte
   return result;
 }
 
-/** Samples every scenario first, then warms up and measures each; one row of the results table per scenario. */
-async function measureAll(server: ServerProcess, all: Scenario[]): Promise<Record<string, string | number>[]> {
+/**
+ * Samples every scenario first, then warms up and measures each; one row of the results table per
+ * scenario. The statement count is that of the second sample: with the cache on, a hit.
+ */
+async function measureAll(server: ServerProcess, all: Scenario[], mode: string): Promise<Record<string, string | number>[]> {
   // Sampled on the idle server: while requests wait for a pool connection, the statement counter can
   // count a statement for the request that released the connection, so a sample under load may be off.
   const samples = [];
-  for (const scenario of all) samples.push(await sample(server.graphqlUrl, scenario));
+  for (const scenario of all) {
+    const first = await sample(server.graphqlUrl, scenario);
+    const second = await sample(server.graphqlUrl, scenario);
+    samples.push({ ...second, first });
+  }
   const rows = [];
   for (const [i, scenario] of all.entries()) {
-    const { statements, bytes } = samples[i]!;
+    const { statements, bytes, cache, first } = samples[i]!;
     await load(server.graphqlUrl, scenario, WARMUP_SECONDS, bytes);
     const { requests, latency } = await load(server.graphqlUrl, scenario, SECONDS, bytes);
     rows.push({
       query: scenario.name,
+      server: mode,
+      "SQL (1st/2nd)": `${first.statements}/${statements} ${first.cache}/${cache}`,
       "req/s (mean)": requests.mean.toFixed(1),
       "p50 ms": latency.p50,
       "p99 ms": latency.p99,
-      "SQL/request": statements,
       "server RSS MB": rssMb(server.child.pid!),
     });
     await new Promise((resolve) => setTimeout(resolve, 1000)); // requests still in flight finish before the next scenario
@@ -294,19 +317,26 @@ async function bench(): Promise<void> {
   const loadBefore = os.loadavg()[0]!;
   try {
     await prepareDatabase();
-    const server = await startServerProcess();
-    try {
-      const rows = await measureAll(server, scenarios(await tokens()));
-      console.log(`\n${SECONDS} s per query, ${CONNECTIONS} connections, after a ${WARMUP_SECONDS} s warm-up`);
-      // The load generator, the server and PostgreSQL share this host: other work on it skews every figure.
-      console.log(`host: ${os.cpus().length} CPUs, 1-minute load average before the run ${loadBefore.toFixed(2)}`);
-      console.log("server RSS: its own child process (/proc/<pid>/status VmRSS after the run), load generator excluded\n");
-      console.table(rows);
-      console.log(`server peak RSS (VmHWM): ${rssMb(server.child.pid!, "VmHWM")} MB`);
-      console.log("goal: team dashboard p99 < 50 ms and > 300 req/s on 2 cores");
-    } finally {
-      await stopServerProcess(server);
+    const all = scenarios(await tokens());
+    const rows = [];
+    const peaks = [];
+    for (const [mode, env] of SERVER_MODES) {
+      const server = await startServerProcess(env);
+      try {
+        rows.push(...(await measureAll(server, all, mode)));
+        peaks.push(`${mode} ${rssMb(server.child.pid!, "VmHWM")} MB`);
+      } finally {
+        await stopServerProcess(server);
+      }
     }
+    console.log(`\n${SECONDS} s per query, ${CONNECTIONS} connections, after a ${WARMUP_SECONDS} s warm-up`);
+    // The load generator, the server and PostgreSQL share this host: other work on it skews every figure.
+    console.log(`host: ${os.cpus().length} CPUs, 1-minute load average before the run ${loadBefore.toFixed(2)}`);
+    console.log("server RSS: its own child process (/proc/<pid>/status VmRSS after the run), load generator excluded");
+    console.log("SQL (1st/2nd): statements of a first and a second identical request, and their x-response-cache\n");
+    console.table(rows);
+    console.log(`server peak RSS (VmHWM): ${peaks.join(", ")}`);
+    console.log("goal: team dashboard p99 < 50 ms and > 300 req/s on 2 cores");
   } finally {
     // A failed drop is reported, without hiding the error that may have ended the run.
     if (!KEEP) await dropDatabase(DB_NAME).catch(console.error);

@@ -16,6 +16,7 @@ import { createContext, type Context } from "./graphql/context.js";
 import { formatError } from "./graphql/format-error.js";
 import { batchLimit, costLimitPlugin, limitValidationRules } from "./graphql/limits.js";
 import { loggingPlugin, statementHeaderPlugin } from "./graphql/logging-plugin.js";
+import { createResponseCache } from "./graphql/response-cache.js";
 import { countStatements } from "./db/statement-counter.js";
 import { buildServedSchema } from "./graphql/schema.js";
 import { AppError } from "./lib/errors.js";
@@ -88,6 +89,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     }
   });
 
+  const responseCache =
+    config.graphql.responseCacheMb > 0 ? createResponseCache(database.pool, config.graphql.responseCacheMb) : null;
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
@@ -95,6 +98,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     introspection: config.graphql.introspection,
     hideSchemaDetailsFromClientErrors: config.graphql.hideSchemaDetails,
     allowBatchedHttpRequests: true,
+    ...(responseCache && { stringifyResult: responseCache.stringify }),
     // main.ts stops the server on SIGTERM/SIGINT; Apollo's own handler would race it and never let stop() finish.
     stopOnTerminationSignals: false,
     validationRules: limitValidationRules(config.graphql),
@@ -102,6 +106,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
       costLimitPlugin(schema, config.graphql.maxCost),
       loggingPlugin,
       ...(config.graphql.sqlStatementHeader ? [statementHeaderPlugin] : []),
+      ...(responseCache ? [responseCache.plugin] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo's cache-control plugin wraps every field resolver to collect cache hints. We set none
       // (every response is the viewer's own), so all it ever did was send "no-store", at a fifth of the

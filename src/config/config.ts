@@ -50,6 +50,12 @@ const envSchema = z
       .max(999.99, "must be at most 999.99")
       .default(150),
     SQL_STATEMENT_HEADER: booleanFlag.optional(),
+    RESPONSE_CACHE_MB: z.coerce
+      .number({ message: "must be a number of megabytes" })
+      .int("must be a whole number of megabytes")
+      .min(0, "must be 0 (off) or more")
+      .max(65_536, "must be at most 65536")
+      .default(64),
     SOURCE_QUERY_TIMEOUT_MS: z.coerce
       .number({ message: "must be a number of milliseconds" })
       .int()
@@ -142,6 +148,8 @@ export interface Config {
     bodyLimit: string;
     /** Adds x-sql-statements (SQL statements run for the request) to GraphQL responses: for tests and benchmarks. */
     sqlStatementHeader: boolean;
+    /** Memory for whole query responses keyed by database snapshot (src/graphql/response-cache.ts); 0 turns it off. */
+    responseCacheMb: number;
   };
 }
 
@@ -219,6 +227,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxBatchOperations: env.MAX_BATCH_OPERATIONS,
       bodyLimit: env.BODY_LIMIT.toLowerCase(),
       sqlStatementHeader: env.SQL_STATEMENT_HEADER ?? false,
+      responseCacheMb: env.RESPONSE_CACHE_MB,
     },
   };
 }

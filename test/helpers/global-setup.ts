@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { createPool } from "../../src/db/client.js";
 import { startEmbeddedPostgres } from "../../src/db/embedded.js";
-import { runMigrations } from "../../src/db/migrate.js";
+import { migrateDatabase } from "./private-database.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,7 +20,7 @@ export default async function setup(project: TestProject) {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const embedded = await startEmbeddedPostgres("memory://");
-    await migrate(embedded.url);
+    await migrateDatabase(embedded.url);
     project.provide("databaseUrl", embedded.url);
     project.provide("databaseKind", "embedded");
     return () => embedded.stop();
@@ -34,7 +33,7 @@ export default async function setup(project: TestProject) {
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  await migrate(url.toString());
+  await migrateDatabase(url.toString());
   project.provide("databaseUrl", url.toString());
   project.provide("databaseKind", "postgres");
 
@@ -44,13 +43,4 @@ export default async function setup(project: TestProject) {
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await client.end();
   };
-}
-
-async function migrate(url: string) {
-  const pool = createPool(url, 2);
-  try {
-    await runMigrations(pool);
-  } finally {
-    await pool.end();
-  }
 }

@@ -34,6 +34,7 @@ describe("loadConfig", () => {
         maxBatchOperations: 10,
         bodyLimit: "1mb",
         sqlStatementHeader: false,
+        responseCacheMb: 64,
       });
       expect(config.scoring).toEqual({ timeZone: "UTC", scoreCap: 150 });
     });
@@ -61,6 +62,7 @@ describe("loadConfig", () => {
         MAX_QUERY_DEPTH: "5",
         BODY_LIMIT: "512KB",
         INTROSPECTION: "no",
+        RESPONSE_CACHE_MB: "0",
       });
       expect(config.port).toBe(8080);
       expect(config.database.dataDir).toBe("/var/lib/kpi");
@@ -69,6 +71,7 @@ describe("loadConfig", () => {
       expect(config.graphql.maxDepth).toBe(5);
       expect(config.graphql.bodyLimit).toBe("512kb");
       expect(config.graphql.introspection).toBe(false);
+      expect(config.graphql.responseCacheMb).toBe(0);
     });
   });
 
@@ -84,12 +87,19 @@ describe("loadConfig", () => {
     });
 
     it("rejects out-of-range and malformed values", () => {
-      const error = configError({ PORT: "70000", MAX_QUERY_DEPTH: "0", BODY_LIMIT: "lots", INTROSPECTION: "maybe" });
+      const error = configError({
+        PORT: "70000",
+        MAX_QUERY_DEPTH: "0",
+        BODY_LIMIT: "lots",
+        INTROSPECTION: "maybe",
+        RESPONSE_CACHE_MB: "-1",
+      });
       expect(error.problems.map((p) => p.split(":")[0]).sort()).toEqual([
         "BODY_LIMIT",
         "INTROSPECTION",
         "MAX_QUERY_DEPTH",
         "PORT",
+        "RESPONSE_CACHE_MB",
       ]);
     });
 

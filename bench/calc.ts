@@ -11,19 +11,18 @@ import { createMigratedDatabase, databaseUrl, dropDatabase, SERVER_URL } from ".
 import pg from "pg";
 import { createDb, createPool } from "../src/db/client.js";
 import { ensureMeasurementPartitions } from "../src/db/partitions.js";
-import type { TargetTypeValue } from "../src/db/schema/index.js";
 import { AdapterRegistry } from "../src/engine/adapters/adapter.js";
 import { Calculator, type CalculableDefinition } from "../src/engine/calculator.js";
 import { compileFormula, type FormulaInputs } from "../src/engine/formula/index.js";
-import { CalculationError, type SourceResult } from "../src/engine/outcome.js";
-import { QueryRunner, type QueryExecutor } from "../src/engine/query/query-runner.js";
+import { QueryRunner } from "../src/engine/query/query-runner.js";
 import { SourceConnections } from "../src/engine/query/source-connections.js";
 import { kpiValueForPeriod } from "../src/modules/calculation/calculation.store.js";
+import { upsertMeasurements } from "../src/modules/calculation/measurement-writer.js";
 import {
-  calculatedMeasurement,
-  upsertMeasurements,
-  type MeasurementWrite,
-} from "../src/modules/calculation/measurement-writer.js";
+  calculateAssignments,
+  type AssignmentOutcome,
+  type CalculableAssignment,
+} from "../src/modules/calculation/batch-calculation.js";
 import { latestCompletedPeriod, todayIn, type Period } from "../src/scoring/periods.js";
 
 const DB_NAME = "kpi_bench_calc";
@@ -122,21 +121,13 @@ async function prepareDatabase(period: Period): Promise<void> {
 
 const s = (ms: number) => (ms / 1000).toFixed(2);
 
-interface Assignment {
-  userKpiId: number;
-  userId: number;
-  target: number;
-  targetType: TargetTypeValue;
-  definition: CalculableDefinition;
-}
-
-async function loadAssignments(pool: pg.Pool): Promise<Assignment[]> {
+/** Every assignment with its definition (one object per definition, shared, as a job loads them). */
+async function loadAssignments(pool: pg.Pool, period: Period): Promise<CalculableAssignment[]> {
   const { rows } = await pool.query(
     `SELECT uk.id, uk.user_id, uk.target_value::float8 AS target, d.id AS definition_id, d.calculation_type,
        d.data_source, d.updated_at, d.target_type
      FROM user_kpis uk JOIN kpi_definitions d ON d.id = uk.kpi_definition_id ORDER BY uk.user_id, d.id`,
   );
-  // One object per definition, shared by its assignments, as a job would load them.
   const definitions = new Map<number, CalculableDefinition>();
   return rows.map((r) => {
     let definition = definitions.get(r.definition_id);
@@ -149,62 +140,33 @@ async function loadAssignments(pool: pg.Pool): Promise<Assignment[]> {
       };
       definitions.set(r.definition_id, definition);
     }
-    return { userKpiId: r.id, userId: r.user_id, target: r.target, targetType: r.target_type, definition };
+    // No external ids: the bench's queries use none.
+    return {
+      userKpiId: r.id,
+      userId: r.user_id,
+      targetValue: r.target,
+      targetType: r.target_type,
+      definition,
+      period,
+      externalIds: {},
+    };
   });
 }
 
-type Outcome = "value" | "undefined" | "skipped" | "failed";
-
-/** One calculation, as CalculationService does it; failures are counted, not thrown. */
-async function calculateOne(
-  calculator: Calculator,
-  session: QueryExecutor,
-  a: Assignment,
-  period: Period,
-): Promise<[Outcome, MeasurementWrite | null]> {
-  let result: SourceResult;
-  try {
-    // No external ids: the bench's queries use none (the service reads them with one more query).
-    result = await calculator.calculate(a.definition, { userId: a.userId, period, externalIds: {} }, session);
-  } catch (error) {
-    if (error instanceof CalculationError) return ["failed", null];
-    throw error;
-  }
-  if (result.kind === "skipped") return ["skipped", null];
-  return [
-    result.kind,
-    calculatedMeasurement(result, { userKpiId: a.userKpiId, targetValue: a.target, targetType: a.targetType }, period),
-  ];
-}
-
-/**
- * Runs a chunk with CONCURRENCY workers pulling the next assignment, each with a query session (its
- * queries share one read-only transaction: one round trip per query), then writes it in one statement.
- */
+/** A chunk through the engine as a run's batch calculates it, then written in one statement. */
 async function calculateChunk(
   calculator: Calculator,
   queries: QueryRunner,
   pool: pg.Pool,
-  chunk: Assignment[],
-  period: Period,
-  counts: Record<Outcome, number>,
+  chunk: CalculableAssignment[],
+  counts: Record<AssignmentOutcome, number>,
 ) {
-  const writes: MeasurementWrite[] = [];
-  let next = 0;
-  const worker = async () => {
-    const session = queries.openSession();
-    try {
-      while (next < chunk.length) {
-        const [outcome, write] = await calculateOne(calculator, session, chunk[next++]!, period);
-        counts[outcome]++;
-        if (write) writes.push(write);
-      }
-    } finally {
-      await session.close();
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  await upsertMeasurements(pool, writes);
+  const results = await calculateAssignments(calculator, queries, chunk, { concurrency: CONCURRENCY });
+  for (const result of results) counts[result.outcome]++;
+  await upsertMeasurements(
+    pool,
+    results.flatMap((result) => (result.write ? [result.write] : [])),
+  );
 }
 
 async function benchCalculations(period: Period): Promise<void> {
@@ -215,11 +177,11 @@ async function benchCalculations(period: Period): Promise<void> {
     const calculator = new Calculator(queries, new AdapterRegistry([]), (userId, id, p) =>
       kpiValueForPeriod(pool, userId, id, p),
     );
-    const assignments = await loadAssignments(pool);
-    const counts: Record<Outcome, number> = { value: 0, undefined: 0, skipped: 0, failed: 0 };
+    const assignments = await loadAssignments(pool, period);
+    const counts: Record<AssignmentOutcome, number> = { succeeded: 0, undefined: 0, skipped: 0, failed: 0 };
     const started = performance.now();
     for (let i = 0; i < assignments.length; i += CHUNK) {
-      await calculateChunk(calculator, queries, pool, assignments.slice(i, i + CHUNK), period, counts);
+      await calculateChunk(calculator, queries, pool, assignments.slice(i, i + CHUNK), counts);
     }
     const wall = performance.now() - started;
     const stored = (await pool.query("SELECT count(*)::int AS n FROM kpi_measurements WHERE period_start = $1", [period.start]))

@@ -38,6 +38,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** How long shutdown waits for running batches before handing them back to other workers. */
+const JOBS_DRAIN_MS = 10_000;
+
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** Responses are per viewer: no cache may keep them. */
@@ -54,7 +57,7 @@ const noStore: ApolloServerPlugin<Context> = {
 /** Builds the HTTP server (GraphQL, health, readiness) and starts listening. */
 export async function startServer(deps: AppDeps): Promise<RunningServer> {
   const { config, database, log, jwt } = deps;
-  const services = createServices(database.db, config);
+  const services = createServices(database.db, config, { log, embedded: database.embedded });
   const authenticator = new Authenticator(database.db, jwt, config.auth.subject);
   const schema = await buildServedSchema();
 
@@ -167,6 +170,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     httpServer.once("error", reject);
     httpServer.listen(config.port, config.host, () => resolve());
   });
+  // A worker in the same process unless JOBS_ENABLED=false (an API-only replica).
+  if (config.jobs.enabled) await services.jobs.start();
   const { port } = httpServer.address() as AddressInfo;
   const host =
     config.host === "0.0.0.0" || config.host === "::"
@@ -183,6 +188,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     services,
     async stop() {
       await apollo.stop();
+      await services.jobs.stop(JOBS_DRAIN_MS);
       await services.close();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },

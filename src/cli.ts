@@ -1,3 +1,4 @@
+import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { createJwtService, loadConfigOrExit, openMigratedDatabase } from "./bootstrap.js";
 import type { Database } from "./db/client.js";
@@ -5,6 +6,11 @@ import { AppError } from "./lib/errors.js";
 import { findUserByEmail } from "./modules/user/user.store.js";
 import { UserService } from "./modules/user/user.service.js";
 import { isDatabaseEmpty, seedDemo } from "./seed/demo.js";
+import { backfillRuns } from "./jobs/backfill.js";
+import { createRun, findRun } from "./jobs/runs.js";
+import { createLogger } from "./lib/logger.js";
+import { todayIn } from "./scoring/periods.js";
+import { createServices } from "./services.js";
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -13,6 +19,9 @@ Commands:
   user:create --email E --name N [--role R] create a user (role: user, manager or admin; default user)
   token --email E [--ttl 12h]               print a JWT for that user (alone on stdout)
   seed:demo                                 load the demo teams, KPIs and measurements into an empty database
+  calc [--period P] --date D                calculate the period (P: daily, weekly, monthly or quarterly; all
+                                            four when absent) containing date D, for every assignment
+  calc [--period P] --from D1 --to D2       calculate every period starting within D1..D2 (a backfill)
 `;
 
 const ROLES = ["user", "manager", "admin"] as const;
@@ -21,14 +30,23 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { email: { type: "string" }, name: { type: "string" }, role: { type: "string" }, ttl: { type: "string" } },
+    options: {
+      email: { type: "string" },
+      name: { type: "string" },
+      role: { type: "string" },
+      ttl: { type: "string" },
+      period: { type: "string" },
+      date: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+    },
     strict: true,
   });
   if (!command || command === "help" || command === "--help") {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
-  if (!["migrate", "user:create", "token", "seed:demo"].includes(command)) {
+  if (!["migrate", "user:create", "token", "seed:demo", "calc"].includes(command)) {
     process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;
   }
@@ -44,7 +62,16 @@ async function main(argv: string[]): Promise<number> {
 
 async function run(
   command: string,
-  values: { email?: string; name?: string; role?: string; ttl?: string },
+  values: {
+    email?: string;
+    name?: string;
+    role?: string;
+    ttl?: string;
+    period?: string;
+    date?: string;
+    from?: string;
+    to?: string;
+  },
   database: Database,
   config: ReturnType<typeof loadConfigOrExit>,
 ): Promise<number> {
@@ -81,8 +108,61 @@ async function run(
       process.stderr.write("Demo data loaded. Admin: admin@example.com\n");
       return 0;
     }
+    case "calc":
+      return calculate(values, database, config);
   }
   return 2;
+}
+
+/**
+ * Queues one run per period (trigger "backfill") and works on them in this process until they end
+ * (a running server's workers help); prints one JSON line per run. Exit 1 when a run FAILED.
+ */
+async function calculate(
+  values: { period?: string; date?: string; from?: string; to?: string },
+  database: Database,
+  config: ReturnType<typeof loadConfigOrExit>,
+): Promise<number> {
+  const today = todayIn(config.scoring.timeZone);
+  let planned;
+  try {
+    planned = backfillRuns(values, today);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const services = createServices(database.db, config, { log: createLogger("warn"), embedded: database.embedded });
+  try {
+    const runs = [];
+    for (const { aggregationPeriod, period } of planned) {
+      const run = await createRun(database.db, {
+        trigger: "backfill",
+        selection: { aggregationPeriod },
+        periodContaining: period.start,
+        today,
+        requestedBy: null,
+      });
+      await services.jobs.queueRun(run.id);
+      runs.push(run.id);
+    }
+    await services.jobs.start();
+    let failed = false;
+    for (const id of runs) {
+      let run = await findRun(database.db, id);
+      while (run && (run.status === "queued" || run.status === "running")) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        run = await findRun(database.db, id);
+      }
+      failed ||= run?.status === "failed";
+      const { status, trigger, periodStart, periodEnd, succeeded, failed: failures, skipped, undefinedCount } = run!;
+      process.stdout.write(
+        `${JSON.stringify({ id, status, trigger, periodStart, periodEnd, succeeded, failed: failures, skipped, undefined: undefinedCount })}\n`,
+      );
+    }
+    return failed ? 1 : 0;
+  } finally {
+    await services.jobs.stop(10_000);
+    await services.close();
+  }
 }
 
 function fail(message: string): number {

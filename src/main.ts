@@ -3,6 +3,7 @@ import { startServer } from "./app.js";
 import { createJwtService, loadConfigOrExit, openMigratedDatabase } from "./bootstrap.js";
 import { users } from "./db/schema/index.js";
 import { createLogger } from "./lib/logger.js";
+import { stopOnSignals } from "./lib/shutdown.js";
 import { isDatabaseEmpty, seedDemo } from "./seed/demo.js";
 
 const config = loadConfigOrExit();
@@ -43,19 +44,7 @@ if (admin && jwt.canSign && (database.embedded || seeded)) {
 lines.push(`Another user's token: npm run --silent cli -- token --email <email>`, "");
 process.stdout.write(lines.join("\n") + "\n");
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, "shutting down");
-  const force = setTimeout(() => process.exit(1), 15_000).unref();
-  try {
-    await server.stop();
-    await database.close();
-  } finally {
-    clearTimeout(force);
-    process.exit(0);
-  }
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+stopOnSignals(log, async () => {
+  await server.stop();
+  await database.close();
+});

@@ -20,9 +20,16 @@ import { QueryRunner } from "./engine/query/query-runner.js";
 import { SourceConnections } from "./engine/query/source-connections.js";
 import { kpiValueForPeriod } from "./modules/calculation/calculation.store.js";
 import { CalculationService } from "./modules/calculation/calculation.service.js";
+import { CalculationJobs } from "./jobs/calculation-jobs.js";
+import { RunService } from "./modules/run/run.service.js";
+import type { Logger } from "./lib/logger.js";
 
 /** The composition root: every service is built once here and shared by GraphQL, the CLI and jobs. */
-export function createServices(db: Db, config: Pick<Config, "scoring" | "sources" | "adapters">) {
+export function createServices(
+  db: Db,
+  config: Pick<Config, "scoring" | "sources" | "adapters" | "jobs">,
+  options: { log: Logger; embedded: boolean },
+) {
   const today = () => todayIn(config.scoring.timeZone);
   const sourceConnections = new SourceConnections(db.$client, config.sources.databaseUrls);
   const queries = new QueryRunner(sourceConnections, {
@@ -32,8 +39,14 @@ export function createServices(db: Db, config: Pick<Config, "scoring" | "sources
   const calculator = new Calculator(queries, createAdapters(config), (userId, definitionId, period) =>
     kpiValueForPeriod(db.$client, userId, definitionId, period),
   );
+  const jobs = new CalculationJobs(
+    { db, calculator, queries, log: options.log },
+    { ...config.jobs, timeZone: config.scoring.timeZone, scoreCap: config.scoring.scoreCap, notifications: !options.embedded },
+  );
   return {
     calculations: new CalculationService(db, calculator, today),
+    jobs,
+    runs: new RunService(db, jobs, today),
     /** Closes what the services opened themselves (source database pools). */
     close: () => sourceConnections.close(),
     users: new UserService(db),

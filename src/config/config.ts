@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cronProblem, DEFAULT_SCHEDULE, type Schedule } from "../jobs/schedule.js";
 
 const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
@@ -6,6 +7,16 @@ const booleanFlag = z
 
 const positiveInt = (fallback: number) =>
   z.coerce.number({ message: "must be a number" }).int("must be a whole number").positive("must be positive").default(fallback);
+
+/** A 5-field cron expression in KPI_TIMEZONE (minute hour day month weekday). */
+const cron = (fallback: string) =>
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = cronProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: `must be a cron expression such as "${fallback}" (${problem})` });
+    })
+    .default(fallback);
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -50,6 +61,25 @@ const envSchema = z
       .max(999.99, "must be at most 999.99")
       .default(150),
     SQL_STATEMENT_HEADER: booleanFlag.optional(),
+    JOBS_ENABLED: booleanFlag.optional(),
+    JOBS_BATCH_SIZE: positiveInt(500),
+    JOBS_CONCURRENCY: positiveInt(8),
+    JOBS_LOCK_LIFETIME_MS: z.coerce
+      .number({ message: "must be a number of milliseconds" })
+      .int()
+      .min(1_000, "must be at least 1000")
+      .default(120_000),
+    JOBS_MAX_ATTEMPTS: positiveInt(3),
+    JOBS_PROCESS_EVERY_MS: z.coerce
+      .number({ message: "must be a number of milliseconds" })
+      .int()
+      .min(50, "must be at least 50")
+      .default(5_000),
+    SCHEDULE_DAILY: cron(DEFAULT_SCHEDULE.daily),
+    SCHEDULE_WEEKLY: cron(DEFAULT_SCHEDULE.weekly),
+    SCHEDULE_MONTHLY: cron(DEFAULT_SCHEDULE.monthly),
+    SCHEDULE_QUARTERLY: cron(DEFAULT_SCHEDULE.quarterly),
+    SCHEDULE_SNAPSHOT: cron(DEFAULT_SCHEDULE.snapshot),
     RESPONSE_CACHE_MB: z.coerce
       .number({ message: "must be a number of megabytes" })
       .int("must be a whole number of megabytes")
@@ -137,6 +167,16 @@ export interface Config {
     /** Named secrets of HTTP sources from HTTP_SECRET_<NAME>, by upper-case name ({secret:NAME}). */
     httpSecrets: Record<string, string>;
   };
+  jobs: {
+    /** Whether this process works on jobs (JOBS_ENABLED); every process can queue them. */
+    enabled: boolean;
+    batchSize: number;
+    concurrency: number;
+    lockLifetimeMs: number;
+    maxAttempts: number;
+    processEveryMs: number;
+    schedule: Schedule;
+  };
   graphql: {
     introspection: boolean;
     /** Field suggestions ("Did you mean …") reveal the schema, so they are off in production. */
@@ -217,6 +257,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         adminEmail: env.GOOGLE_ADMIN_EMAIL,
       },
       httpSecrets: httpSecrets(raw),
+    },
+    jobs: {
+      enabled: env.JOBS_ENABLED ?? true,
+      batchSize: env.JOBS_BATCH_SIZE,
+      concurrency: env.JOBS_CONCURRENCY,
+      lockLifetimeMs: env.JOBS_LOCK_LIFETIME_MS,
+      maxAttempts: env.JOBS_MAX_ATTEMPTS,
+      processEveryMs: env.JOBS_PROCESS_EVERY_MS,
+      schedule: {
+        daily: env.SCHEDULE_DAILY,
+        weekly: env.SCHEDULE_WEEKLY,
+        monthly: env.SCHEDULE_MONTHLY,
+        quarterly: env.SCHEDULE_QUARTERLY,
+        snapshot: env.SCHEDULE_SNAPSHOT,
+      },
     },
     graphql: {
       introspection: env.INTROSPECTION ?? !production,

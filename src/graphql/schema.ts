@@ -14,6 +14,7 @@ import {
 } from "../modules/score/score.resolver.js";
 import { CalculationResolver } from "../modules/calculation/calculation.resolver.js";
 import { AuditResolver } from "../modules/audit/audit.resolver.js";
+import { RunResolver } from "../modules/run/run.resolver.js";
 import { DefinitionResolver } from "../modules/definition/definition.resolver.js";
 import { TeamResolver } from "../modules/team/team.resolver.js";
 import { UserResolver } from "../modules/user/user.resolver.js";
@@ -32,6 +33,7 @@ export const resolvers = [
   AssignmentResolver,
   MeasurementResolver,
   CalculationResolver,
+  RunResolver,
   ApiKeyResolver,
   AuditResolver,
 ] as const;

@@ -39,6 +39,9 @@ export const ruleTree = {
     auditLog: isAdmin,
     apiKeys: isSelfOrAdminByOptionalArg("userId"),
     userKpi: canSeeUserKpiArg("id"),
+    // Which runs: the service shows admins all, managers the ones they asked for.
+    calculationRun: isAdminOrManager,
+    calculationRuns: isAdminOrManager,
   },
   Mutation: {
     createUser: isAdmin,
@@ -58,6 +61,8 @@ export const ruleTree = {
     recordMeasurement: canManageUserKpiOfArg,
     calculateUserKpi: canManageUserKpiOfArg,
     previewKpiDefinition: isAdmin,
+    // Which users a manager may calculate is checked by the service (their teams' members).
+    calculateKpis: isAdminOrManager,
   },
   // Reaching a User is guarded by the field that returns it; its private parts are guarded again here.
   User: {
@@ -136,6 +141,7 @@ export const ruleTree = {
   ApiKey: { "*": allow },
   ApiKeyCreated: { "*": allow },
   AuditEntry: { "*": isAdmin },
+  CalculationRun: { "*": allow },
 } satisfies IRules;
 
 // A denial says only that it is one: the same error whether or not the target exists.

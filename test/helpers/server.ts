@@ -42,6 +42,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     DATABASE_POOL_MAX: "5",
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    // Test files share one database: a worker in each server would take other files' jobs.
+    JOBS_ENABLED: "false",
     ...env,
   });
   const pool = createPool(config.database.url!, config.database.poolMax);

@@ -189,6 +189,22 @@ const RECORD = `mutation($userKpiId: ID!, $input: RecordMeasurementInput!) { rec
 const CALCULATE = `mutation($userKpiId: ID!) { calculateUserKpi(userKpiId: $userKpiId) { periodStart periodEnd actualValue achievementPercentage calculatedBy { id } } }`;
 const PREVIEW = `mutation($input: CreateKpiDefinitionInput!, $userId: ID!) { previewKpiDefinition(input: $input, userId: $userId) { outcome value periodStart } }`;
 
+const CALCULATE_KPIS = `mutation($input: CalculateInput!) { calculateKpis(input: $input) { id status trigger } }`;
+const CALCULATION_RUN = `query($id: ID!) { calculationRun(id: $id) { id status } }`;
+
+let runsBeforeCall = 0;
+const runCount = async () =>
+  (await server.database.pool.query("SELECT count(*)::int AS n FROM calculation_runs")).rows[0].n as number;
+
+/** A queued run the team manager asked for (this server runs no worker: it stays queued). */
+async function runOfTeamManager(): Promise<string> {
+  const { rows } = await server.database.pool.query(
+    "INSERT INTO calculation_runs (trigger, requested_by) VALUES ('manual', $1) RETURNING id",
+    [world.users.teamManager.id],
+  );
+  return String(rows[0].id);
+}
+
 /** A QUERY definition, not saved yet, whose value is always 2. */
 const previewInput = () => ({
   name: unique("KPI"),
@@ -360,6 +376,23 @@ const operations: Case[] = [
     },
     unchanged: async (vars) => expect(await measurementsOf(vars.userKpiId)).toEqual([]),
     cleanup: (vars) => dropDefinitionOfAssignment(vars.userKpiId) },
+  { field: "calculateKpis", label: "calculateKpis(teamId: team)", doc: CALCULATE_KPIS,
+    vars: async () => {
+      runsBeforeCall = await runCount();
+      return { input: { teamId: id(world.team) } };
+    },
+    expect:                                                             [ANON,     DENY, DENY,     OK,         DENY,        OK],
+    check: async (run) => {
+      expect(run).toMatchObject({ status: "QUEUED", trigger: "manual" });
+      expect(await runCount()).toBe(runsBeforeCall + 1);
+    },
+    unchanged: async () => expect(await runCount()).toBe(runsBeforeCall) },
+  { field: "calculationRun", label: "calculationRun (asked for by the team manager)", doc: CALCULATION_RUN,
+    vars: async () => ({ id: await runOfTeamManager() }),
+    expect:                                                             [ANON,     DENY, DENY,     OK,         DENY,        OK],
+    check: (run, _role, vars) => expect(run).toEqual({ id: vars.id, status: "QUEUED" }) },
+  { field: "calculationRuns", doc: `{ calculationRuns(limit: 5) { id status } }`,
+    expect:                                                             [ANON,     DENY, DENY,     OK,         OK,          OK] },
   { field: "previewKpiDefinition", label: "previewKpiDefinition (for user)", doc: PREVIEW,
     vars: () => ({ input: previewInput(), userId: id(world.users.user) }),
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        OK],
@@ -406,6 +439,11 @@ const unknownIds: Case[] = [
     vars: () => ({ userKpiId: "99999999", input: { actualValue: 3, periodStart: lastMonth.start, periodEnd: lastMonth.end } }),
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
   { field: "calculateUserKpi", label: 'calculateUserKpi(userKpiId: "99999999")', doc: CALCULATE, vars: () => ({ userKpiId: "99999999" }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "calculationRun", label: 'calculationRun(id: "99999999")', doc: `{ calculationRun(id: "99999999") { id } }`,
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "calculateKpis", label: 'calculateKpis(teamId: "99999999")', doc: CALCULATE_KPIS,
+    vars: () => ({ input: { teamId: "99999999" } }),
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
   { field: "previewKpiDefinition", label: 'previewKpiDefinition(userId: "99999999")', doc: PREVIEW,
     vars: () => ({ input: previewInput(), userId: "99999999" }),

@@ -156,6 +156,8 @@ describe("rule map", () => {
     expect(open).toEqual([
       "Query.apiKeys: isSelfOrAdminByOptionalArg:userId",
       "Query.auditLog: isAdmin",
+      "Query.calculationRun: or(isAdmin, isManager)",
+      "Query.calculationRuns: or(isAdmin, isManager)",
       "Query.kpiDefinition: or(isAdmin, isManager)",
       "Query.kpiDefinitions: or(isAdmin, isManager)",
       "Query.team: canViewTeamArg:id",

@@ -5,9 +5,11 @@ export const calculationType = pgEnum("calculation_type", ["manual", "query", "a
 export const aggregationPeriod = pgEnum("aggregation_period", ["daily", "weekly", "monthly", "quarterly"]);
 export const targetType = pgEnum("target_type", ["higher_better", "lower_better", "exact"]);
 export const runStatus = pgEnum("run_status", ["queued", "running", "succeeded", "partial", "failed"]);
+export const batchStatus = pgEnum("batch_status", ["queued", "running", "done", "failed"]);
 
 export type UserRole = (typeof userRole.enumValues)[number];
 export type CalculationTypeValue = (typeof calculationType.enumValues)[number];
 export type AggregationPeriodValue = (typeof aggregationPeriod.enumValues)[number];
 export type TargetTypeValue = (typeof targetType.enumValues)[number];
 export type RunStatusValue = (typeof runStatus.enumValues)[number];
+export type BatchStatusValue = (typeof batchStatus.enumValues)[number];

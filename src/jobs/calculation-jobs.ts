@@ -1,0 +1,296 @@
+import { PostgresBackend } from "@agendajs/postgres-backend";
+import { Agenda, exponential, type Job } from "agenda";
+import type pg from "pg";
+import type { Db } from "../db/client.js";
+import { ensureMeasurementPartitions } from "../db/partitions.js";
+import { inTransaction } from "../db/transaction.js";
+import type { RunIssue } from "../db/schema/index.js";
+import type { Calculator } from "../engine/calculator.js";
+import type { QueryRunner } from "../engine/query/query-runner.js";
+import type { Logger } from "../lib/logger.js";
+import { calculateAssignments, type CalculableAssignment } from "../modules/calculation/batch-calculation.js";
+import { upsertMeasurements } from "../modules/calculation/measurement-writer.js";
+import { todayIn } from "../scoring/periods.js";
+import { planRun, runPeriod } from "./run-planner.js";
+import {
+  batchAssignments,
+  batchNumbersToRun,
+  claimBatch,
+  completeBatch,
+  heartbeat,
+  MAX_RUN_ISSUES,
+  refreshRun,
+} from "./run-store.js";
+import { definitionStages } from "./stages.js";
+import { periodForScheduledRun, snapshotDateFor, type Schedule } from "./schedule.js";
+import { writeSnapshots } from "./snapshots.js";
+import { createRun } from "./runs.js";
+
+export const JOB = {
+  plan: "kpi:plan-run",
+  batch: "kpi:calculate-batch",
+  snapshot: "kpi:snapshot",
+  schedule: (name: string) => `kpi:schedule:${name}`,
+} as const;
+
+export interface JobSettings {
+  timeZone: string;
+  scoreCap: number;
+  schedule: Schedule;
+  /** Assignments per batch (cut at user boundaries). */
+  batchSize: number;
+  /** Calculations in flight per batch. */
+  concurrency: number;
+  /** How long a batch may go without a heartbeat before another worker takes it over. */
+  lockLifetimeMs: number;
+  /** Attempts of a batch before it is recorded as failed. */
+  maxAttempts: number;
+  /** How often a worker looks for due jobs. */
+  processEveryMs: number;
+  /** LISTEN/NOTIFY wakes workers at once; the embedded database multiplexes one session and cannot LISTEN. */
+  notifications: boolean;
+}
+
+export interface JobDependencies {
+  db: Db;
+  calculator: Calculator;
+  queries: QueryRunner;
+  log: Logger;
+  metrics?: {
+    countCalculation(type: string, adapter: string, outcome: "succeeded" | "undefined" | "skipped" | "failed"): void;
+    observeRun(trigger: string, status: string, seconds: number): void;
+  };
+}
+
+/**
+ * Calculation runs on Agenda with its PostgreSQL backend, on the server's own database. A run is
+ * planned into batches (chunks of users with all their KPIs of the run); each batch is one job, so
+ * work spreads over workers and a crash loses at most a batch. Every process can queue runs; only
+ * a worker (start) processes them.
+ */
+export class CalculationJobs {
+  private queue?: Agenda;
+  private readonly pool: pg.Pool;
+  private readonly running = new Set<string>();
+  private started = false;
+
+  constructor(
+    private readonly deps: JobDependencies,
+    private readonly settings: JobSettings,
+  ) {
+    this.pool = deps.db.$client;
+  }
+
+  /** Made on first use: a CLI command that never queues a job never connects Agenda. */
+  get agenda(): Agenda {
+    if (!this.queue) {
+      this.queue = new Agenda({
+        backend: new PostgresBackend({
+          pool: this.pool,
+          disableNotifications: !this.settings.notifications,
+          ensureSchema: false, // drizzle/0004_agenda_jobs.sql
+        }),
+        processEvery: this.settings.processEveryMs,
+        defaultLockLifetime: this.settings.lockLifetimeMs,
+        maxConcurrency: 4,
+        defaultConcurrency: 2,
+      });
+      this.queue.on("error", (error) => this.deps.log.error({ err: error }, "job queue error"));
+      this.define(this.queue);
+    }
+    return this.queue;
+  }
+
+  /** Queues the planning of a run that createRun stored. */
+  async queueRun(runId: number): Promise<void> {
+    await this.agenda.ready;
+    await this.agenda.now(JOB.plan, { runId });
+  }
+
+  /** Starts processing jobs and (re)registers the recurring schedules. */
+  async start(): Promise<void> {
+    await this.agenda.ready;
+    await this.agenda.start();
+    this.started = true;
+    const { schedule, timeZone } = this.settings;
+    for (const name of Object.keys(schedule) as (keyof Schedule)[]) {
+      await this.agenda.every(schedule[name], JOB.schedule(name), { name }, { timezone: timeZone, skipImmediate: true });
+    }
+  }
+
+  /**
+   * Stops taking jobs and lets the running batches finish within `timeoutMs`; a batch still running
+   * then is handed back (its heartbeat cleared, its job unlocked) so another worker takes it at once.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    const result = await this.agenda.drain({ timeout: timeoutMs, closeConnection: false });
+    if (result.timedOut) {
+      for (const key of this.running) {
+        const [runId, batchNo] = key.split(":").map(Number);
+        await this.pool.query(
+          "UPDATE calculation_batches SET status = 'queued', heartbeat_at = NULL WHERE run_id = $1 AND batch_no = $2 AND status = 'running'",
+          [runId, batchNo],
+        );
+      }
+      await this.agenda.stop(false);
+    }
+  }
+
+  private define(agenda: Agenda): void {
+    const { lockLifetimeMs, maxAttempts } = this.settings;
+    const retries = exponential({ delay: 2_000, maxDelay: 60_000, maxRetries: maxAttempts - 1 });
+    agenda.define<{ runId: number }>(JOB.plan, (job) => this.plan(job.attrs.data.runId), {
+      lockLifetime: lockLifetimeMs,
+      backoff: retries,
+    });
+    agenda.define<{ runId: number; batchNo: number }>(JOB.batch, (job) => this.batch(job), {
+      lockLifetime: lockLifetimeMs,
+      backoff: retries,
+      concurrency: 2,
+    });
+    agenda.define<{ date?: string }>(JOB.snapshot, (job) => this.snapshot(job.attrs.data?.date), {
+      lockLifetime: lockLifetimeMs,
+      backoff: retries,
+    });
+    for (const name of Object.keys(this.settings.schedule) as (keyof Schedule)[]) {
+      agenda.define(JOB.schedule(name), () => this.scheduled(name), { lockLifetime: lockLifetimeMs });
+    }
+  }
+
+  /** A recurring job fired: a run of its period's definitions, or the day's snapshots. */
+  private async scheduled(name: keyof Schedule): Promise<void> {
+    const now = new Date();
+    if (name === "snapshot") return this.snapshot(snapshotDateFor(now, this.settings.timeZone));
+    const period = periodForScheduledRun(name, now, this.settings.timeZone);
+    const run = await createRun(this.deps.db, {
+      trigger: `schedule:${name}`,
+      selection: { aggregationPeriod: name },
+      periodContaining: period.start,
+      today: todayIn(this.settings.timeZone, now),
+      requestedBy: null,
+    });
+    await this.plan(run.id);
+  }
+
+  /** Splits a run into batches and queues them; a retried plan re-queues what is left. */
+  private async plan(runId: number): Promise<void> {
+    const batchNumbers = await planRun(this.pool, runId, this.settings.batchSize);
+    for (const batchNo of batchNumbers ?? (await batchNumbersToRun(this.pool, runId))) {
+      await this.agenda.now(JOB.batch, { runId, batchNo });
+    }
+    if (batchNumbers?.length === 0) await this.finished(await refreshRun(this.pool, runId));
+  }
+
+  private async batch(job: Job<{ runId: number; batchNo: number }>): Promise<void> {
+    const { runId, batchNo } = job.attrs.data;
+    const batch = await claimBatch(this.pool, runId, batchNo, this.settings.lockLifetimeMs);
+    if (!batch) return; // finished, or held by a live worker: nothing to do twice
+    const key = `${runId}:${batchNo}`;
+    this.running.add(key);
+    try {
+      if (batch.attempts > this.settings.maxAttempts) {
+        return await this.complete(runId, batchNo, {
+          status: "failed",
+          succeeded: 0,
+          failed: batch.userKpiIds.length,
+          skipped: 0,
+          undefinedCount: 0,
+          errors: [],
+        });
+      }
+      const touch = async () => {
+        await heartbeat(this.pool, runId, batchNo);
+        await job.touch();
+      };
+      await this.complete(runId, batchNo, await this.calculate(runId, batch.userKpiIds, touch));
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  /**
+   * Calculates a batch stage by stage: a formula over another KPI runs after that KPI's stage is
+   * stored, so it reads this run's value. Measurements are upserted per stage.
+   */
+  private async calculate(runId: number, userKpiIds: readonly number[], touch: () => Promise<void>) {
+    const run = await this.pool.query<{ periodContaining: string | null; today: string }>(
+      `SELECT period_containing::text AS "periodContaining", today::text AS today FROM calculation_runs WHERE id = $1`,
+      [runId],
+    );
+    const { periodContaining, today } = run.rows[0]!;
+    const rows = await batchAssignments(this.pool, userKpiIds);
+    const assignments: (CalculableAssignment & { adapter: string; stage: number })[] = [];
+    const stages = definitionStages(rows.map((row) => ({ id: row.definitionId, dataSource: row.dataSource })));
+    for (const row of rows) {
+      assignments.push({
+        userKpiId: row.userKpiId,
+        userId: row.userId,
+        targetValue: row.targetValue,
+        targetType: row.targetType,
+        definition: {
+          id: row.definitionId,
+          calculationType: row.calculationType,
+          dataSource: row.dataSource,
+          updatedAt: new Date(row.definitionUpdatedAt),
+        },
+        period: runPeriod(row.aggregationPeriod, periodContaining, today),
+        externalIds: row.externalIds,
+        adapter: row.calculationType === "api" ? String(row.dataSource?.type ?? "none") : "none",
+        stage: stages.get(row.definitionId) ?? 0,
+      });
+    }
+    const outcome = { status: "done" as const, succeeded: 0, failed: 0, skipped: 0, undefinedCount: 0, errors: [] as RunIssue[] };
+    let lastTouch = Date.now();
+    const maxStage = Math.max(0, ...assignments.map((a) => a.stage));
+    for (let stage = 0; stage <= maxStage; stage++) {
+      const inStage = assignments.filter((a) => a.stage === stage);
+      const results = await calculateAssignments(this.deps.calculator, this.deps.queries, inStage, {
+        concurrency: this.settings.concurrency,
+        // A heartbeat well within the lock lifetime, without a write per calculation.
+        afterEach: async () => {
+          if (Date.now() - lastTouch < this.settings.lockLifetimeMs / 4) return;
+          lastTouch = Date.now();
+          await touch();
+        },
+      });
+      const writes = results.flatMap((result) => (result.write ? [result.write] : []));
+      for (const period of new Set(writes.map((w) => w.period.start)))
+        await ensureMeasurementPartitions(this.deps.db, period, period);
+      await upsertMeasurements(this.pool, writes);
+      for (const result of results) {
+        const a = result.assignment as (typeof assignments)[number];
+        this.deps.metrics?.countCalculation(a.definition.calculationType, a.adapter, result.outcome);
+        if (result.outcome === "undefined") outcome.undefinedCount++;
+        else outcome[result.outcome]++;
+        if (result.outcome !== "succeeded" && outcome.errors.length < MAX_RUN_ISSUES) {
+          outcome.errors.push({
+            userId: a.userId,
+            userKpiId: a.userKpiId,
+            kpiDefinitionId: a.definition.id,
+            outcome: result.outcome,
+            message: result.message ?? result.outcome,
+          });
+        }
+      }
+    }
+    return outcome;
+  }
+
+  private async complete(runId: number, batchNo: number, outcome: Parameters<typeof completeBatch>[3]): Promise<void> {
+    await this.finished(await inTransaction(this.pool, (client) => completeBatch(client, runId, batchNo, outcome)));
+  }
+
+  /** A run ended: measure it and refresh today's snapshots with its figures. */
+  private async finished(run: Awaited<ReturnType<typeof refreshRun>>): Promise<void> {
+    if (!run) return;
+    this.deps.metrics?.observeRun(run.trigger, run.status, run.seconds);
+    await this.agenda.now(JOB.snapshot, { date: todayIn(this.settings.timeZone) });
+  }
+
+  private async snapshot(date: string = todayIn(this.settings.timeZone)): Promise<void> {
+    const written = await writeSnapshots(this.pool, date, this.settings.scoreCap);
+    this.deps.log.info({ date, users: written }, "snapshots written");
+  }
+}

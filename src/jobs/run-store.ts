@@ -1,0 +1,211 @@
+import type pg from "pg";
+import type {
+  AggregationPeriodValue,
+  CalculationBatchRow,
+  RunIssue,
+  RunSelection,
+  RunStatusValue,
+  TargetTypeValue,
+} from "../db/schema/index.js";
+
+/**
+ * SQL of calculation runs and their batches. Every write a batch makes is idempotent (upserts and
+ * "set to" updates), so a batch retried after a crash changes nothing that already succeeded.
+ */
+
+/** Errors kept per run: enough to act on, bounded so a run over 50,000 failing users stays small. */
+export const MAX_RUN_ISSUES = 1000;
+
+export interface CandidateAssignment {
+  userKpiId: number;
+  userId: number;
+  kpiDefinitionId: number;
+  aggregationPeriod: AggregationPeriodValue;
+  startDate: string;
+  endDate: string | null;
+}
+
+/** Active assignments of active non-manual definitions within the selection, ordered by user. */
+export async function candidateAssignments(pool: pg.Pool, selection: RunSelection): Promise<CandidateAssignment[]> {
+  const result = await pool.query<CandidateAssignment>(
+    `SELECT uk.id AS "userKpiId", uk.user_id AS "userId", uk.kpi_definition_id AS "kpiDefinitionId",
+       kd.aggregation_period AS "aggregationPeriod", uk.start_date::text AS "startDate", uk.end_date::text AS "endDate"
+     FROM user_kpis uk
+     JOIN kpi_definitions kd ON kd.id = uk.kpi_definition_id
+     JOIN users u ON u.id = uk.user_id
+     WHERE uk.is_active AND kd.is_active AND u.is_active AND kd.calculation_type <> 'manual'
+       AND ($1::int[] IS NULL OR uk.id = ANY($1::int[]))
+       AND ($2::int IS NULL OR uk.kpi_definition_id = $2::int)
+       AND ($3::int IS NULL OR uk.user_id IN (SELECT user_id FROM team_members WHERE team_id = $3::int))
+       AND ($4::int[] IS NULL OR uk.user_id = ANY($4::int[]))
+       AND ($5::aggregation_period IS NULL OR kd.aggregation_period = $5::aggregation_period)
+     ORDER BY uk.user_id, uk.id`,
+    [
+      selection.userKpiIds ?? null,
+      selection.kpiDefinitionId ?? null,
+      selection.teamId ?? null,
+      selection.userIds ?? null,
+      selection.aggregationPeriod ?? null,
+    ],
+  );
+  return result.rows;
+}
+
+/** Stores the planned batches (numbered from 1) and the run's size and period in one transaction. */
+export async function savePlan(
+  client: pg.PoolClient,
+  runId: number,
+  batches: readonly number[][],
+  period: { start: string; end: string } | null,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO calculation_batches (run_id, batch_no, user_kpi_ids)
+     SELECT $1, batch_no::int, ARRAY(SELECT jsonb_array_elements_text(ids)::int)
+     FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS b(ids, batch_no)
+     ON CONFLICT DO NOTHING`,
+    [runId, JSON.stringify(batches)],
+  );
+  await client.query(
+    `UPDATE calculation_runs SET batches = $2, period_start = $3, period_end = $4,
+       status = CASE WHEN status = 'queued' THEN 'running'::run_status ELSE status END, started_at = coalesce(started_at, now())
+     WHERE id = $1`,
+    [runId, batches.length, period?.start ?? null, period?.end ?? null],
+  );
+}
+
+export async function batchNumbersToRun(pool: pg.Pool, runId: number): Promise<number[]> {
+  const result = await pool.query<{ batchNo: number }>(
+    `SELECT batch_no AS "batchNo" FROM calculation_batches WHERE run_id = $1 AND status IN ('queued', 'running') ORDER BY batch_no`,
+    [runId],
+  );
+  return result.rows.map((row) => row.batchNo);
+}
+
+/**
+ * Takes a batch for this worker: a queued one, or a running one whose worker stopped sending
+ * heartbeats `staleAfterMs` ago (it crashed). Null when another worker holds it or it is finished,
+ * so a duplicate job never calculates a batch twice at once.
+ */
+export async function claimBatch(
+  pool: pg.Pool,
+  runId: number,
+  batchNo: number,
+  staleAfterMs: number,
+): Promise<CalculationBatchRow | null> {
+  const result = await pool.query<CalculationBatchRow>(
+    `UPDATE calculation_batches SET status = 'running', attempts = attempts + 1, heartbeat_at = now(), started_at = now()
+     WHERE run_id = $1 AND batch_no = $2
+       AND (status = 'queued' OR (status = 'running' AND heartbeat_at < now() - make_interval(secs => $3::float8 / 1000)))
+     RETURNING run_id AS "runId", batch_no AS "batchNo", user_kpi_ids AS "userKpiIds", attempts`,
+    [runId, batchNo, staleAfterMs],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function heartbeat(pool: pg.Pool, runId: number, batchNo: number): Promise<void> {
+  await pool.query("UPDATE calculation_batches SET heartbeat_at = now() WHERE run_id = $1 AND batch_no = $2", [runId, batchNo]);
+}
+
+export interface BatchAssignmentRow {
+  userKpiId: number;
+  userId: number;
+  targetValue: number;
+  targetType: TargetTypeValue;
+  definitionId: number;
+  calculationType: "manual" | "query" | "api" | "formula";
+  dataSource: Record<string, unknown> | null;
+  definitionUpdatedAt: Date;
+  aggregationPeriod: AggregationPeriodValue;
+  externalIds: Record<string, string>;
+}
+
+/** The batch's assignments with their definitions and the users' external ids, in one statement. */
+export async function batchAssignments(pool: pg.Pool, userKpiIds: readonly number[]): Promise<BatchAssignmentRow[]> {
+  const result = await pool.query<BatchAssignmentRow>(
+    `SELECT uk.id AS "userKpiId", uk.user_id AS "userId", uk.target_value::float8 AS "targetValue", kd.target_type AS "targetType",
+       kd.id AS "definitionId", kd.calculation_type AS "calculationType", kd.data_source AS "dataSource",
+       kd.updated_at AS "definitionUpdatedAt", kd.aggregation_period AS "aggregationPeriod",
+       coalesce((SELECT jsonb_object_agg(provider, external_id) FROM user_external_ids e WHERE e.user_id = uk.user_id), '{}') AS "externalIds"
+     FROM user_kpis uk JOIN kpi_definitions kd ON kd.id = uk.kpi_definition_id
+     WHERE uk.id = ANY($1::int[])
+     ORDER BY uk.user_id, uk.id`,
+    [userKpiIds],
+  );
+  return result.rows;
+}
+
+export interface BatchOutcome {
+  status: "done" | "failed";
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  undefinedCount: number;
+  errors: RunIssue[];
+}
+
+/**
+ * Records a batch's outcome and brings its run's totals up to date; when it was the run's last
+ * batch, sets the run's final status. The run row is locked first, so that two batches finishing
+ * at once see each other's outcome and exactly one of them finalises the run. Returns the run's
+ * final status and duration when this call finished it.
+ */
+export async function completeBatch(
+  client: pg.PoolClient,
+  runId: number,
+  batchNo: number,
+  outcome: BatchOutcome,
+): Promise<{ status: RunStatusValue; trigger: string; seconds: number } | null> {
+  await client.query("SELECT 1 FROM calculation_runs WHERE id = $1 FOR UPDATE", [runId]);
+  await client.query(
+    `UPDATE calculation_batches SET status = $3, succeeded = $4, failed = $5, skipped = $6, undefined_count = $7,
+       errors = $8::jsonb, finished_at = now()
+     WHERE run_id = $1 AND batch_no = $2`,
+    [
+      runId,
+      batchNo,
+      outcome.status,
+      outcome.succeeded,
+      outcome.failed,
+      outcome.skipped,
+      outcome.undefinedCount,
+      JSON.stringify(outcome.errors),
+    ],
+  );
+  return refreshRun(client, runId);
+}
+
+/** Sums the batches into the run; finalises it when none is left to run. */
+export async function refreshRun(
+  client: pg.PoolClient | pg.Pool,
+  runId: number,
+): Promise<{ status: RunStatusValue; trigger: string; seconds: number } | null> {
+  const result = await client.query<{ status: RunStatusValue; trigger: string; seconds: number; finished: boolean }>(
+    `WITH totals AS (
+       SELECT coalesce(sum(succeeded), 0)::int AS succeeded, coalesce(sum(failed), 0)::int AS failed,
+         coalesce(sum(skipped), 0)::int AS skipped, coalesce(sum(undefined_count), 0)::int AS undefined_count,
+         count(*) FILTER (WHERE status IN ('queued', 'running'))::int AS pending,
+         count(*) FILTER (WHERE status = 'failed')::int AS failed_batches,
+         count(*)::int AS batches,
+         (SELECT jsonb_agg(issue) FROM (
+            SELECT issue FROM calculation_batches b2, jsonb_array_elements(b2.errors) issue
+            WHERE b2.run_id = $1 ORDER BY b2.batch_no LIMIT ${MAX_RUN_ISSUES}) issues) AS errors
+       FROM calculation_batches WHERE run_id = $1
+     )
+     UPDATE calculation_runs r SET succeeded = t.succeeded, failed = t.failed, skipped = t.skipped,
+       undefined_count = t.undefined_count, errors = t.errors,
+       status = CASE
+         WHEN t.pending > 0 THEN r.status
+         WHEN t.failed_batches = t.batches AND t.batches > 0 THEN 'failed'
+         WHEN t.failed = 0 AND t.failed_batches = 0 THEN 'succeeded'
+         WHEN t.succeeded + t.undefined_count + t.skipped = 0 THEN 'failed'
+         ELSE 'partial' END::run_status,
+       finished_at = CASE WHEN t.pending > 0 THEN NULL ELSE coalesce(r.finished_at, now()) END
+     FROM totals t
+     WHERE r.id = $1
+     RETURNING r.status, r.trigger, extract(epoch FROM r.finished_at - coalesce(r.started_at, r.created_at))::float8 AS seconds,
+       t.pending = 0 AS finished`,
+    [runId],
+  );
+  const row = result.rows[0];
+  return row?.finished ? { status: row.status, trigger: row.trigger, seconds: row.seconds } : null;
+}

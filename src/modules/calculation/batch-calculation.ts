@@ -1,0 +1,81 @@
+import type { TargetTypeValue } from "../../db/schema/index.js";
+import type { Calculator, CalculableDefinition } from "../../engine/calculator.js";
+import { CalculationError, type SourceResult } from "../../engine/outcome.js";
+import type { QueryRunner } from "../../engine/query/query-runner.js";
+import type { Period } from "../../scoring/periods.js";
+import { calculatedMeasurement, type MeasurementWrite } from "./measurement-writer.js";
+
+/** One assignment to calculate, with what the engine and the measurement need. */
+export interface CalculableAssignment {
+  userKpiId: number;
+  userId: number;
+  targetValue: number;
+  targetType: TargetTypeValue;
+  definition: CalculableDefinition;
+  period: Period;
+  externalIds: Record<string, string>;
+}
+
+export type AssignmentOutcome = "succeeded" | "undefined" | "skipped" | "failed";
+
+export interface AssignmentResult {
+  assignment: CalculableAssignment;
+  outcome: AssignmentOutcome;
+  /** Why there is no value: the undefined or skipped reason, or the failure's message. */
+  message?: string;
+  write?: MeasurementWrite;
+}
+
+/** One calculation; a CalculationError is a failed result, anything else is a bug and throws. */
+async function calculateOne(calculator: Calculator, queries: Parameters<Calculator["calculate"]>[2], a: CalculableAssignment) {
+  let result: SourceResult;
+  const started = performance.now();
+  try {
+    result = await calculator.calculate(
+      a.definition,
+      { userId: a.userId, period: a.period, externalIds: a.externalIds },
+      queries,
+    );
+  } catch (error) {
+    if (error instanceof CalculationError)
+      return { assignment: a, outcome: "failed", message: error.message } as AssignmentResult;
+    throw error;
+  }
+  if (result.kind === "skipped") return { assignment: a, outcome: "skipped", message: result.reason } as AssignmentResult;
+  const write = calculatedMeasurement(result, a, a.period, {
+    calculatedInMs: Math.round((performance.now() - started) * 10) / 10,
+  });
+  return result.kind === "value"
+    ? ({ assignment: a, outcome: "succeeded", write } as AssignmentResult)
+    : ({ assignment: a, outcome: "undefined", message: result.reason, write } as AssignmentResult);
+}
+
+/**
+ * Calculates assignments with `concurrency` workers, each pulling the next one and running its
+ * queries in a query session (one read-only transaction, one round trip per query). Results come
+ * back in the order of `assignments`; `afterEach` lets a long batch report progress (job.touch).
+ */
+export async function calculateAssignments(
+  calculator: Calculator,
+  queries: QueryRunner,
+  assignments: readonly CalculableAssignment[],
+  options: { concurrency: number; afterEach?: (done: number) => Promise<void> | void },
+): Promise<AssignmentResult[]> {
+  const results = new Array<AssignmentResult>(assignments.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    const session = queries.openSession();
+    try {
+      while (next < assignments.length) {
+        const index = next++;
+        results[index] = await calculateOne(calculator, session, assignments[index]!);
+        await options.afterEach?.(++done);
+      }
+    } finally {
+      await session.close();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, assignments.length) }, worker));
+  return results;
+}

@@ -1,0 +1,33 @@
+import { Arg, Ctx, Extensions, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import type { CalculationRunRow } from "../../db/schema/index.js";
+import type { Context } from "../../graphql/context.js";
+import { parseId } from "../../lib/errors.js";
+import { boundedLimit } from "../../lib/limits.js";
+import { CalculateInput, CalculationRun } from "./run.type.js";
+
+export const MAX_RUNS = 200;
+
+@Resolver(() => CalculationRun)
+export class RunResolver {
+  @Mutation(() => CalculationRun, {
+    description:
+      "Queues a calculation run at once (QUEUED); follow it with calculationRun(id). Admins; managers for their teams.",
+  })
+  calculateKpis(@Arg("input", () => CalculateInput) input: CalculateInput, @Ctx() ctx: Context): Promise<CalculationRunRow> {
+    return ctx.services.runs.request(ctx.access, input);
+  }
+
+  @Query(() => CalculationRun, { nullable: true, description: "A run: for admins, and for the manager who asked for it." })
+  calculationRun(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<CalculationRunRow> {
+    return ctx.services.runs.get(ctx.access, parseId(id));
+  }
+
+  @Query(() => [CalculationRun], { description: "The latest runs, newest first: all for admins, their own for managers." })
+  @Extensions({ listSize: MAX_RUNS })
+  calculationRuns(
+    @Ctx() ctx: Context,
+    @Arg("limit", () => Int, { nullable: true, defaultValue: 20 }) limit: number,
+  ): Promise<CalculationRunRow[]> {
+    return ctx.services.runs.list(ctx.access, boundedLimit(limit, MAX_RUNS));
+  }
+}

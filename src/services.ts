@@ -20,16 +20,22 @@ import { QueryRunner } from "./engine/query/query-runner.js";
 import { SourceConnections } from "./engine/query/source-connections.js";
 import { kpiValueForPeriod } from "./modules/calculation/calculation.store.js";
 import { CalculationService } from "./modules/calculation/calculation.service.js";
+import type { Metrics } from "./observability/metrics.js";
+
+export interface ServicesOptions {
+  /** Where the adapters' requests to their APIs are counted and timed; none when absent (CLI, benchmarks). */
+  metrics?: Metrics;
+}
 
 /** The composition root: every service is built once here and shared by GraphQL, the CLI and jobs. */
-export function createServices(db: Db, config: Pick<Config, "scoring" | "sources" | "adapters">) {
+export function createServices(db: Db, config: Pick<Config, "scoring" | "sources" | "adapters">, options: ServicesOptions = {}) {
   const today = () => todayIn(config.scoring.timeZone);
   const sourceConnections = new SourceConnections(db.$client, config.sources.databaseUrls);
   const queries = new QueryRunner(sourceConnections, {
     timeoutMs: config.sources.queryTimeoutMs,
     timeZone: config.scoring.timeZone,
   });
-  const calculator = new Calculator(queries, createAdapters(config), (userId, definitionId, period) =>
+  const calculator = new Calculator(queries, createAdapters(config, options.metrics), (userId, definitionId, period) =>
     kpiValueForPeriod(db.$client, userId, definitionId, period),
   );
   return {
@@ -54,15 +60,15 @@ export function createServices(db: Db, config: Pick<Config, "scoring" | "sources
 }
 
 /** The SaaS adapters of API definitions, configured from the environment (see .env.example). */
-function createAdapters(config: Pick<Config, "scoring" | "adapters">): AdapterRegistry {
+function createAdapters(config: Pick<Config, "scoring" | "adapters">, metrics: Metrics | undefined): AdapterRegistry {
   const { adapters } = config;
   const timeZone = config.scoring.timeZone;
   const timeoutMs = adapters.timeoutMs;
   return new AdapterRegistry([
-    new IntercomAdapter({ ...adapters.intercom, timeZone, timeoutMs }),
-    new AircallAdapter({ ...adapters.aircall, timeZone, timeoutMs }),
-    new GoogleWorkspaceAdapter({ ...adapters.google, timeoutMs, today: () => todayIn(timeZone) }),
-    new HttpJsonAdapter({ secrets: adapters.httpSecrets, timeoutMs }),
+    new IntercomAdapter({ ...adapters.intercom, timeZone, timeoutMs, metrics }),
+    new AircallAdapter({ ...adapters.aircall, timeZone, timeoutMs, metrics }),
+    new GoogleWorkspaceAdapter({ ...adapters.google, timeoutMs, metrics, today: () => todayIn(timeZone) }),
+    new HttpJsonAdapter({ secrets: adapters.httpSecrets, timeoutMs, metrics }),
   ]);
 }
 

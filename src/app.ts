@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/di
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { GraphQLError } from "graphql";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pinoHttp } from "pino-http";
@@ -16,11 +16,13 @@ import { createContext, type Context } from "./graphql/context.js";
 import { formatError } from "./graphql/format-error.js";
 import { batchLimit, costLimitPlugin, limitValidationRules } from "./graphql/limits.js";
 import { loggingPlugin, statementHeaderPlugin } from "./graphql/logging-plugin.js";
+import { metricsPlugin } from "./graphql/metrics-plugin.js";
 import { createResponseCache } from "./graphql/response-cache.js";
 import { countStatements } from "./db/statement-counter.js";
 import { buildServedSchema } from "./graphql/schema.js";
 import { AppError } from "./lib/errors.js";
 import type { Logger } from "./lib/logger.js";
+import { Metrics } from "./observability/metrics.js";
 import { createServices, type Services } from "./services.js";
 
 export interface AppDeps {
@@ -28,6 +30,8 @@ export interface AppDeps {
   database: Database;
   log: Logger;
   jwt: JwtService;
+  /** The process's metrics, when something else records into them too; a new set otherwise. */
+  metrics?: Metrics;
 }
 
 export interface RunningServer {
@@ -35,6 +39,8 @@ export interface RunningServer {
   graphqlUrl: string;
   server: Server;
   services: Services;
+  /** What GET /metrics exposes. */
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -54,10 +60,21 @@ const noStore: ApolloServerPlugin<Context> = {
   },
 };
 
-/** Builds the HTTP server (GraphQL, health, readiness) and starts listening. */
+/** Whether an Authorization header is "Bearer <token>", compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1] ?? "";
+  // Digests have one length whatever was sent, so neither the comparison nor its length check leaks the token.
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/** Builds the HTTP server (GraphQL, health, readiness, metrics) and starts listening. */
 export async function startServer(deps: AppDeps): Promise<RunningServer> {
   const { config, database, log, jwt } = deps;
-  const services = createServices(database.db, config, { log, embedded: database.embedded });
+  const metrics = deps.metrics ?? new Metrics();
+  metrics.watchPool("main", database.pool);
+  const services = createServices(database.db, config, { log, embedded: database.embedded, metrics });
+  metrics.watchJobQueue(() => services.jobs.queueDepth());
   const authenticator = new Authenticator(database.db, jwt, config.auth.subject);
   const schema = await buildServedSchema();
 
@@ -75,7 +92,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
         res.setHeader("x-request-id", id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+      // Probes and scrapes come every few seconds; a line for each would bury the requests that matter.
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
     }),
   );
 
@@ -90,6 +108,17 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     } catch {
       res.status(503).json({ status: "unavailable", reason: "database unreachable" });
     }
+  });
+
+  // Prometheus scrapes. Without METRICS_TOKEN the endpoint is open: keep it off the public network.
+  app.get("/metrics", async (req, res) => {
+    const token = config.metrics.token;
+    if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+      res.status(401).set("www-authenticate", 'Bearer realm="metrics"').json({ error: "Unauthorized" });
+      return;
+    }
+    const { contentType, body } = await metrics.render();
+    res.set("cache-control", "no-store").type(contentType).send(body);
   });
 
   const responseCache =
@@ -108,6 +137,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     plugins: [
       costLimitPlugin(schema, config.graphql.maxCost),
       loggingPlugin,
+      metricsPlugin(metrics),
       ...(config.graphql.sqlStatementHeader ? [statementHeaderPlugin] : []),
       ...(responseCache ? [responseCache.plugin] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -186,6 +216,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     graphqlUrl: `${base}/graphql`,
     server: httpServer,
     services,
+    metrics,
     async stop() {
       await apollo.stop();
       await services.jobs.stop(JOBS_DRAIN_MS);

@@ -23,12 +23,21 @@ import { CalculationService } from "./modules/calculation/calculation.service.js
 import { CalculationJobs } from "./jobs/calculation-jobs.js";
 import { RunService } from "./modules/run/run.service.js";
 import type { Logger } from "./lib/logger.js";
+import type { Metrics } from "./observability/metrics.js";
+
+export interface ServicesOptions {
+  log: Logger;
+  /** Whether the database is the embedded one (it cannot LISTEN for job notifications). */
+  embedded: boolean;
+  /** Where API calls, calculations and runs are counted and timed; none when absent (CLI, benchmarks). */
+  metrics?: Metrics;
+}
 
 /** The composition root: every service is built once here and shared by GraphQL, the CLI and jobs. */
 export function createServices(
   db: Db,
   config: Pick<Config, "scoring" | "sources" | "adapters" | "jobs">,
-  options: { log: Logger; embedded: boolean },
+  options: ServicesOptions,
 ) {
   const today = () => todayIn(config.scoring.timeZone);
   const sourceConnections = new SourceConnections(db.$client, config.sources.databaseUrls);
@@ -36,11 +45,11 @@ export function createServices(
     timeoutMs: config.sources.queryTimeoutMs,
     timeZone: config.scoring.timeZone,
   });
-  const calculator = new Calculator(queries, createAdapters(config), (userId, definitionId, period) =>
+  const calculator = new Calculator(queries, createAdapters(config, options.metrics), (userId, definitionId, period) =>
     kpiValueForPeriod(db.$client, userId, definitionId, period),
   );
   const jobs = new CalculationJobs(
-    { db, calculator, queries, log: options.log },
+    { db, calculator, queries, log: options.log, metrics: options.metrics },
     { ...config.jobs, timeZone: config.scoring.timeZone, scoreCap: config.scoring.scoreCap, notifications: !options.embedded },
   );
   return {
@@ -67,15 +76,15 @@ export function createServices(
 }
 
 /** The SaaS adapters of API definitions, configured from the environment (see .env.example). */
-function createAdapters(config: Pick<Config, "scoring" | "adapters">): AdapterRegistry {
+function createAdapters(config: Pick<Config, "scoring" | "adapters">, metrics: Metrics | undefined): AdapterRegistry {
   const { adapters } = config;
   const timeZone = config.scoring.timeZone;
   const timeoutMs = adapters.timeoutMs;
   return new AdapterRegistry([
-    new IntercomAdapter({ ...adapters.intercom, timeZone, timeoutMs }),
-    new AircallAdapter({ ...adapters.aircall, timeZone, timeoutMs }),
-    new GoogleWorkspaceAdapter({ ...adapters.google, timeoutMs, today: () => todayIn(timeZone) }),
-    new HttpJsonAdapter({ secrets: adapters.httpSecrets, timeoutMs }),
+    new IntercomAdapter({ ...adapters.intercom, timeZone, timeoutMs, metrics }),
+    new AircallAdapter({ ...adapters.aircall, timeZone, timeoutMs, metrics }),
+    new GoogleWorkspaceAdapter({ ...adapters.google, timeoutMs, metrics, today: () => todayIn(timeZone) }),
+    new HttpJsonAdapter({ secrets: adapters.httpSecrets, timeoutMs, metrics }),
   ]);
 }
 

@@ -106,6 +106,7 @@ const envSchema = z
     GOOGLE_ADMIN_BASE_URL: z.url("must be a URL such as https://admin.googleapis.com").default("https://admin.googleapis.com"),
     GOOGLE_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
     GOOGLE_ADMIN_EMAIL: z.email("must be the email of a Google Workspace administrator").optional(),
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (use a long random string)").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     INTROSPECTION: booleanFlag.optional(),
     MAX_QUERY_DEPTH: positiveInt(12),
@@ -145,6 +146,10 @@ export interface Config {
     tokenTtl: string;
   };
   logLevel: string;
+  metrics: {
+    /** Bearer token GET /metrics requires; unset, /metrics is open (reachable from the internal network only). */
+    token?: string;
+  };
   scoring: {
     /** The organisation's time zone: which calendar day "today" is, and so which periods are complete. */
     timeZone: string;
@@ -245,6 +250,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       tokenTtl: env.JWT_TTL,
     },
     logLevel: env.LOG_LEVEL,
+    metrics: { token: env.METRICS_TOKEN },
     scoring: { timeZone: env.KPI_TIMEZONE, scoreCap: env.SCORE_CAP },
     sources: { queryTimeoutMs: env.SOURCE_QUERY_TIMEOUT_MS, databaseUrls: sourceDatabaseUrls(raw) },
     adapters: {

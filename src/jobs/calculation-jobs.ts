@@ -107,6 +107,16 @@ export class CalculationJobs {
     await this.agenda.now(JOB.plan, { runId });
   }
 
+  /** Jobs due and not taken, and jobs running (locked), for the queue-depth gauge. */
+  async queueDepth(): Promise<{ queued: number; running: number }> {
+    const { rows } = await this.pool.query<{ queued: number; running: number }>(
+      `SELECT count(*) FILTER (WHERE locked_at IS NULL AND next_run_at <= now())::int AS queued,
+         count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running
+       FROM agenda_jobs WHERE NOT coalesce(disabled, false)`,
+    );
+    return rows[0]!;
+  }
+
   /** Starts processing jobs and (re)registers the recurring schedules. */
   async start(): Promise<void> {
     await this.agenda.ready;

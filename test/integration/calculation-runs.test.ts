@@ -179,6 +179,14 @@ describe("calculateKpis", () => {
     expect((await measurementsOf(apiDefinition)).map((row) => row.value)).toEqual([3, 3]);
   });
 
+  it("counts the runs' calculations and durations in /metrics", async () => {
+    const body = await (await fetch(`${server.url}/metrics`)).text();
+    expect(body).toMatch(/kpi_calculations_total\{[^}]*type="query"[^}]*outcome="succeeded"[^}]*\} 10\b/);
+    expect(body).toMatch(/kpi_calculations_total\{[^}]*type="api"[^}]*adapter="intercom"[^}]*outcome="failed"[^}]*\} 1\b/);
+    expect(body).toMatch(/kpi_calculation_run_duration_seconds_count\{[^}]*trigger="manual"[^}]*status="partial"[^}]*\} 1\b/);
+    expect(body).toMatch(/kpi_job_queue_depth\{state="queued"\} \d+/);
+  });
+
   it("writes today's snapshots after a run", async () => {
     const { rows } = await server.database.pool.query(
       'SELECT user_id AS "userId", overall_score::float8 AS score, kpi_scores AS scores FROM kpi_snapshots WHERE user_id = $1 AND snapshot_date = CURRENT_DATE',

@@ -107,6 +107,14 @@ describe("loadConfig", () => {
       const error = configError({ JWT_SECRET: "hunter2-but-short" });
       expect(error.message).not.toContain("hunter2");
     });
+
+    it("takes a METRICS_TOKEN of 16 characters or more, and leaves /metrics open without one", () => {
+      expect(loadConfig({}).metrics).toEqual({ token: undefined });
+      expect(loadConfig({ METRICS_TOKEN: "0123456789abcdef" }).metrics.token).toBe("0123456789abcdef");
+      const error = configError({ METRICS_TOKEN: "scrape-me" });
+      expect(error.problems).toEqual([expect.stringMatching(/^METRICS_TOKEN: .*16 characters/)]);
+      expect(error.message).not.toContain("scrape-me");
+    });
   });
 
   describe("production", () => {

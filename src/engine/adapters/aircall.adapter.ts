@@ -59,6 +59,8 @@ export class AircallAdapter implements DataSourceAdapter {
     this.http = new HttpClient({
       name: "Aircall",
       ...retryOptions(settings),
+      adapter: this.type,
+      metrics: settings.metrics,
       headers: credentials ? { authorization: `Basic ${credentials}` } : {},
       rateLimit: settings.rateLimit ?? { limit: 60, intervalMs: 60_000 },
     });

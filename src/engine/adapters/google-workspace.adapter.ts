@@ -71,6 +71,8 @@ export class GoogleWorkspaceAdapter implements DataSourceAdapter {
     this.http = new HttpClient({
       name: "Google Workspace",
       ...retryOptions(settings),
+      adapter: this.type,
+      metrics: settings.metrics,
       rateLimit: { limit: 20, intervalMs: 1_000 },
     });
     this.token =

@@ -1,5 +1,6 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from "ky";
 import pThrottle from "p-throttle";
+import type { Metrics } from "../../observability/metrics.js";
 import { CalculationError, type CalculationSubject } from "../outcome.js";
 
 /**
@@ -8,11 +9,15 @@ import { CalculationError, type CalculationSubject } from "../outcome.js";
  * wait for Retry-After (seconds or an HTTP date, capped), attempts are bounded and each attempt
  * has its own timeout. p-throttle spaces the attempts of one client (one adapter) to its API's
  * rate limit. Errors become CalculationErrors naming the service and the status, never the
- * request's headers (credentials).
+ * request's headers (credentials). With `metrics`, every attempt is counted and timed.
  */
 export interface HttpClientOptions {
   /** The service's name in messages, e.g. "Intercom". */
   name: string;
+  /** The adapter's type, its `adapter` label in metrics, e.g. "intercom". */
+  adapter: string;
+  /** Where each attempt's status and latency are recorded. */
+  metrics?: Metrics;
   /** Headers of every request (credentials). Never logged nor put in errors. */
   headers?: Record<string, string>;
   /** Timeout of one attempt. */
@@ -34,12 +39,14 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** Tuning shared by the adapters: tests shorten the waits. */
+/** Tuning shared by the adapters (tests shorten the waits), and where their requests are measured. */
 export interface AdapterHttpSettings {
   timeoutMs: number;
   attempts?: number;
   backoffBaseMs?: number;
   maxDelayMs?: number;
+  /** Where the adapter's requests are counted and timed. */
+  metrics?: Metrics;
 }
 
 /** The retry and timeout part of an adapter's settings, as HttpClient takes it. */
@@ -60,6 +67,7 @@ export class HttpClient {
       ? pThrottle({ limit: options.rateLimit.limit, interval: options.rateLimit.intervalMs })(async () => undefined)
       : undefined;
     this.ky = ky.create({
+      ...(options.metrics && { fetch: timedFetch(options.metrics, options.adapter) }),
       headers: options.headers,
       timeout: options.timeoutMs,
       throwHttpErrors: true,
@@ -127,6 +135,28 @@ export class HttpClient {
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
     return new CalculationError(`${name} could not be reached${cause}`, { service: name });
   }
+}
+
+/**
+ * A fetch that records each of its calls, one per attempt of ky's (retries included), in the
+ * metrics. ky calls it after the beforeRequest hooks, so the throttle's wait is not counted. Hooks
+ * alone could not time every attempt: one that ends in a network error or a timeout reaches no
+ * hook before ky's backoff wait (beforeRetry runs after it).
+ */
+function timedFetch(metrics: Metrics, adapter: string): typeof fetch {
+  return async (input, init) => {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const response = await fetch(input, init);
+      metrics.observeExternalCall(adapter, seconds(), response.status);
+      return response;
+    } catch (error) {
+      // Network errors and ky's timeout (it aborts the request) alike.
+      metrics.observeExternalCall(adapter, seconds(), "error");
+      throw error;
+    }
+  };
 }
 
 /** A calendar date's midnight in a time zone, as a Unix timestamp (seconds). */

@@ -24,6 +24,8 @@ export class HttpJsonAdapter implements DataSourceAdapter {
     this.http = new HttpClient({
       name: "The HTTP source",
       ...retryOptions(settings),
+      adapter: this.type,
+      metrics: settings.metrics,
       rateLimit: { limit: 20, intervalMs: 1_000 },
     });
   }

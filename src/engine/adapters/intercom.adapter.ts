@@ -48,6 +48,8 @@ export class IntercomAdapter implements DataSourceAdapter {
     this.http = new HttpClient({
       name: "Intercom",
       ...retryOptions(settings),
+      adapter: this.type,
+      metrics: settings.metrics,
       headers: {
         ...(settings.accessToken ? { authorization: `Bearer ${settings.accessToken}` } : {}),
         "intercom-version": "2.11",

@@ -25,7 +25,9 @@ export async function createPrivateDatabase(): Promise<PrivateDatabase> {
   const url = Object.assign(new URL(inject("databaseUrl")), { pathname: `/${name}` }).toString();
   await onServer((client) => client.query(`CREATE DATABASE ${name}`));
   await migrateDatabase(url);
-  return { url, drop: () => onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+  // Without FORCE: terminating a connection a stopped server's pool still holds would surface as an
+  // uncaught error in the test process; a database still in use is left for the run's end.
+  return { url, drop: () => onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name}`)).catch(() => undefined) };
 }
 
 async function onServer(work: (client: pg.Client) => Promise<unknown>): Promise<void> {

@@ -71,7 +71,8 @@ export interface JobDependencies {
 export class CalculationJobs {
   private queue?: Agenda;
   private readonly pool: pg.Pool;
-  private readonly running = new Set<string>();
+  /** The batches this process is calculating, with their jobs, to hand back at shutdown. */
+  private readonly running = new Set<{ runId: number; batchNo: number; jobId: string }>();
   private started = false;
 
   constructor(
@@ -136,15 +137,16 @@ export class CalculationJobs {
     if (!this.started) return;
     this.started = false;
     const result = await this.agenda.drain({ timeout: timeoutMs, closeConnection: false });
+    // Agenda's stop() after drain() is a no-op (the processor is gone) and never unlocked a running
+    // job anyway: the batch's claim and its job's lock are released here.
     if (result.timedOut) {
-      for (const key of this.running) {
-        const [runId, batchNo] = key.split(":").map(Number);
+      for (const { runId, batchNo, jobId } of this.running) {
         await this.pool.query(
           "UPDATE calculation_batches SET status = 'queued', heartbeat_at = NULL WHERE run_id = $1 AND batch_no = $2 AND status = 'running'",
           [runId, batchNo],
         );
+        await this.pool.query("UPDATE agenda_jobs SET locked_at = NULL WHERE id = $1", [jobId]);
       }
-      await this.agenda.stop(false);
     }
   }
 
@@ -197,8 +199,8 @@ export class CalculationJobs {
     const { runId, batchNo } = job.attrs.data;
     const batch = await claimBatch(this.pool, runId, batchNo, this.settings.lockLifetimeMs);
     if (!batch) return; // finished, or held by a live worker: nothing to do twice
-    const key = `${runId}:${batchNo}`;
-    this.running.add(key);
+    const held = { runId, batchNo, jobId: String(job.attrs._id) };
+    this.running.add(held);
     try {
       if (batch.attempts > this.settings.maxAttempts) {
         return await this.complete(runId, batchNo, {
@@ -216,7 +218,7 @@ export class CalculationJobs {
       };
       await this.complete(runId, batchNo, await this.calculate(runId, batch.userKpiIds, touch));
     } finally {
-      this.running.delete(key);
+      this.running.delete(held);
     }
   }
 

@@ -1,4 +1,4 @@
-import { inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { kpiDefinitions, teams, userKpis, type CalculationRunRow, type RunSelection } from "../../db/schema/index.js";
 import type { CalculationJobs } from "../../jobs/calculation-jobs.js";
@@ -60,17 +60,14 @@ export class RunService {
 
   private async checkExists(selection: RunSelection): Promise<void> {
     if (selection.teamId !== undefined) {
-      const found = await this.db
-        .select({ id: teams.id })
-        .from(teams)
-        .where(inArray(teams.id, [selection.teamId]));
+      const found = await this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, selection.teamId));
       if (found.length === 0) throw notFound("Team", selection.teamId);
     }
     if (selection.kpiDefinitionId !== undefined) {
       const [definition] = await this.db
         .select({ calculationType: kpiDefinitions.calculationType, name: kpiDefinitions.name })
         .from(kpiDefinitions)
-        .where(inArray(kpiDefinitions.id, [selection.kpiDefinitionId]));
+        .where(eq(kpiDefinitions.id, selection.kpiDefinitionId));
       if (!definition) throw notFound("KpiDefinition", selection.kpiDefinitionId);
       if (definition.calculationType === "manual") {
         throw badInput("kpiDefinitionId", `KPI "${definition.name}" is MANUAL: its values are recorded, never calculated`);

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { serveWireProtocol } from "./embedded-wire.js";
 
 export interface EmbeddedServer {
   url: string;
@@ -42,11 +42,8 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedSe
   }
 
   const db = await PGlite.create(inMemory ? "memory://" : join(dir!, "pgdata"));
-  // Several connections are multiplexed onto PGlite's one session; a transaction keeps the session
-  // to its connection until it ends (see pglite-socket's query queue).
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 100 });
-  await server.start();
-  const port = Number(server.getServerConn().split(":").pop());
+  const server = await serveWireProtocol(db);
+  const port = server.port;
   if (lockPath) writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port } satisfies LockFile));
 
   return {

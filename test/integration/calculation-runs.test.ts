@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
 import { userExternalIds, userKpis, type UserRow } from "../../src/db/schema/index.js";
 import { CREATE, definitionInput, lastMonth } from "../helpers/calculation.js";
@@ -14,12 +14,6 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
  * PostgreSQL backend) plans and calculates it in batches, and calculationRun shows the outcome.
  * On a database of this file's own, so that no other test file's server takes its jobs.
  */
-
-// Known bug, not yet fixed: on the embedded database, Agenda's polling beside GraphQL requests now and
-// then fails with "unnamed prepared statement does not exist" (pglite-socket multiplexes connections
-// onto one session). Until it is, these tests run on PostgreSQL only, and say so when skipped.
-const EMBEDDED = inject("databaseKind") === "embedded";
-if (EMBEDDED) console.warn("calculation-runs tests skipped on the embedded database (known pglite-socket bug, see the file)");
 
 let database: PrivateDatabase;
 let server: TestServer;
@@ -54,7 +48,6 @@ function startIntercom(): Promise<Server> {
 }
 
 beforeAll(async () => {
-  if (EMBEDDED) return;
   database = await createPrivateDatabase();
   intercom = await startIntercom();
   server = await startTestServer({
@@ -141,7 +134,7 @@ const measurementsOf = async (definitionId: string) =>
     )
   ).rows;
 
-describe.skipIf(EMBEDDED)("calculateKpis", () => {
+describe("calculateKpis", () => {
   it("queues a run that calculates every assignment of a definition in batches", async () => {
     const queued = await server.gql(CALCULATE_KPIS, { input: { kpiDefinitionId: casesDefinition } }, admin);
     expect(queued.errors).toBeUndefined();

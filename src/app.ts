@@ -20,9 +20,11 @@ import { metricsPlugin } from "./graphql/metrics-plugin.js";
 import { createResponseCache } from "./graphql/response-cache.js";
 import { countStatements } from "./db/statement-counter.js";
 import { buildServedSchema } from "./graphql/schema.js";
+import { recalculateHook } from "./hooks/recalculate-hook.js";
 import { AppError } from "./lib/errors.js";
 import type { Logger } from "./lib/logger.js";
 import { Metrics } from "./observability/metrics.js";
+import { todayIn } from "./scoring/periods.js";
 import { createServices, type Services } from "./services.js";
 
 export interface AppDeps {
@@ -120,6 +122,15 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     const { contentType, body } = await metrics.render();
     res.set("cache-control", "no-store").type(contentType).send(body);
   });
+
+  app.use(
+    recalculateHook({
+      secret: config.hooks.secret,
+      db: database.db,
+      runs: services.runs,
+      today: () => todayIn(config.scoring.timeZone),
+    }),
+  );
 
   const responseCache =
     config.graphql.responseCacheMb > 0 ? createResponseCache(database.pool, config.graphql.responseCacheMb) : null;

@@ -21,6 +21,7 @@ import { SourceConnections } from "./engine/query/source-connections.js";
 import { kpiValueForPeriod } from "./modules/calculation/calculation.store.js";
 import { CalculationService } from "./modules/calculation/calculation.service.js";
 import { CalculationJobs } from "./jobs/calculation-jobs.js";
+import type { StoredMeasurement } from "./jobs/dependents.js";
 import { RunService } from "./modules/run/run.service.js";
 import type { Logger } from "./lib/logger.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -52,10 +53,18 @@ export function createServices(
     { db, calculator, queries, log: options.log, metrics: options.metrics },
     { ...config.jobs, timeZone: config.scoring.timeZone, scoreCap: config.scoring.scoreCap, notifications: !options.embedded },
   );
+  const runs = new RunService(db, jobs, today);
+  // The entry is committed whatever happens here: a recalculation that cannot be queued is logged,
+  // and the next scheduled run catches up.
+  const recalculateDependents = async (stored: StoredMeasurement) => {
+    await runs
+      .recalculateDependents(stored)
+      .catch((error: unknown) => options.log.error({ err: error, ...stored }, "could not queue the dependent formula KPIs"));
+  };
   return {
-    calculations: new CalculationService(db, calculator, today),
+    calculations: new CalculationService(db, calculator, today, recalculateDependents),
     jobs,
-    runs: new RunService(db, jobs, today),
+    runs,
     /** Closes what the services opened themselves (source database pools). */
     close: () => sourceConnections.close(),
     users: new UserService(db),
@@ -69,7 +78,7 @@ export function createServices(
       ),
     ),
     assignments: new AssignmentService(db),
-    measurements: new MeasurementService(db, today),
+    measurements: new MeasurementService(db, today, recalculateDependents),
     apiKeys: new ApiKeyService(db),
     audit: new AuditService(db),
   };

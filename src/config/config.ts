@@ -107,6 +107,7 @@ const envSchema = z
     GOOGLE_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
     GOOGLE_ADMIN_EMAIL: z.email("must be the email of a Google Workspace administrator").optional(),
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (use a long random string)").optional(),
+    WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters (use a long random string)").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     INTROSPECTION: booleanFlag.optional(),
     MAX_QUERY_DEPTH: positiveInt(12),
@@ -149,6 +150,10 @@ export interface Config {
   metrics: {
     /** Bearer token GET /metrics requires; unset, /metrics is open (reachable from the internal network only). */
     token?: string;
+  };
+  hooks: {
+    /** The HMAC key of POST /hooks/recalculate; unset, the endpoint is off. */
+    secret?: string;
   };
   scoring: {
     /** The organisation's time zone: which calendar day "today" is, and so which periods are complete. */
@@ -251,6 +256,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: env.LOG_LEVEL,
     metrics: { token: env.METRICS_TOKEN },
+    hooks: { secret: env.WEBHOOK_SECRET },
     scoring: { timeZone: env.KPI_TIMEZONE, scoreCap: env.SCORE_CAP },
     sources: { queryTimeoutMs: env.SOURCE_QUERY_TIMEOUT_MS, databaseUrls: sourceDatabaseUrls(raw) },
     adapters: {

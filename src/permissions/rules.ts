@@ -42,6 +42,7 @@ export const ruleTree = {
     // Which runs: the service shows admins all, managers the ones they asked for.
     calculationRun: isAdminOrManager,
     calculationRuns: isAdminOrManager,
+    calculationHealth: isAdmin,
   },
   Mutation: {
     createUser: isAdmin,
@@ -142,6 +143,11 @@ export const ruleTree = {
   ApiKeyCreated: { "*": allow },
   AuditEntry: { "*": isAdmin },
   CalculationRun: { "*": allow },
+  // Reached only through calculationHealth (admins).
+  CalculationHealth: { "*": allow },
+  ScheduledRunStatus: { "*": allow },
+  CalculationTotals: { "*": allow },
+  JobQueueDepth: { "*": allow },
 } satisfies IRules;
 
 // A denial says only that it is one: the same error whether or not the target exists.

@@ -156,6 +156,7 @@ describe("rule map", () => {
     expect(open).toEqual([
       "Query.apiKeys: isSelfOrAdminByOptionalArg:userId",
       "Query.auditLog: isAdmin",
+      "Query.calculationHealth: isAdmin",
       "Query.calculationRun: or(isAdmin, isManager)",
       "Query.calculationRuns: or(isAdmin, isManager)",
       "Query.kpiDefinition: or(isAdmin, isManager)",

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { date, index, integer, jsonb, pgTable, primaryKey, serial, timestamp, varchar } from "drizzle-orm/pg-core";
 import { batchStatus, runStatus } from "./enums.js";
 import { users } from "./users.js";
@@ -47,7 +48,15 @@ export const calculationRuns = pgTable(
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
-  (t) => [index("calculation_runs_created_idx").on(t.createdAt.desc())],
+  (t) => [
+    index("calculation_runs_created_idx").on(t.createdAt.desc()),
+    // The health summary: the latest run of each schedule, and the runs that finished in the last day.
+    index("calculation_runs_trigger_created_idx").on(t.trigger, t.createdAt.desc()),
+    index("calculation_runs_finished_idx").on(t.finishedAt),
+    index("calculation_runs_unfinished_idx")
+      .on(t.createdAt)
+      .where(sql`status IN ('queued', 'running')`),
+  ],
 );
 
 /**

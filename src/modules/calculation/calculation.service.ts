@@ -1,4 +1,5 @@
 import type { Db } from "../../db/client.js";
+import type { StoredMeasurement } from "../../jobs/dependents.js";
 import { ensureMeasurementPartitions } from "../../db/partitions.js";
 import { kpiMeasurements, type AggregationPeriodValue, type KpiDefinitionRow } from "../../db/schema/index.js";
 import type { Calculator } from "../../engine/calculator.js";
@@ -21,6 +22,8 @@ export class CalculationService {
     private readonly db: Db,
     private readonly calculator: Calculator,
     private readonly today: () => string,
+    /** Told after each stored value (formula KPIs over it recalculate). */
+    private readonly onStored: (stored: StoredMeasurement) => Promise<void> = async () => undefined,
   ) {}
 
   /**
@@ -69,6 +72,7 @@ export class CalculationService {
         set: fields,
       })
       .returning();
+    await this.onStored({ userId: assignment.userId, kpiDefinitionId: definition.id, periodStart: period.start, actorId: null });
     return toMeasurement(row!);
   }
 

@@ -8,6 +8,7 @@ import { isExactPeriod, periodContaining } from "../../scoring/periods.js";
 import { findUserKpiWithDefinition } from "../assignment/assignment.store.js";
 import { appendAudit } from "../audit/audit.store.js";
 import type { KpiMeasurement } from "./measurement.type.js";
+import type { StoredMeasurement } from "../../jobs/dependents.js";
 
 export interface ManualValue {
   actualValue: number;
@@ -49,6 +50,8 @@ export class MeasurementService {
   constructor(
     private readonly db: Db,
     private readonly today: () => string,
+    /** Told after each entry is committed (formula KPIs over it recalculate). */
+    private readonly onStored: (stored: StoredMeasurement) => Promise<void> = async () => undefined,
   ) {}
 
   /**
@@ -96,7 +99,7 @@ export class MeasurementService {
     const achievement = achievementPercentage(definition.targetType, value.actualValue, assignment.targetValue);
     const notes = value.notes?.trim() || null;
 
-    return this.db.transaction(async (tx) => {
+    const recorded = await this.db.transaction(async (tx) => {
       const key = and(
         eq(kpiMeasurements.userKpiId, userKpiId),
         eq(kpiMeasurements.periodStart, value.periodStart),
@@ -130,5 +133,12 @@ export class MeasurementService {
       });
       return toMeasurement(after!);
     });
+    await this.onStored({
+      userId: assignment.userId,
+      kpiDefinitionId: definition.id,
+      periodStart: value.periodStart,
+      actorId,
+    });
+    return recorded;
   }
 }

@@ -3,6 +3,7 @@ import type { CalculationRunRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
 import { parseId } from "../../lib/errors.js";
 import { boundedLimit } from "../../lib/limits.js";
+import { CalculationHealth } from "./health.type.js";
 import { CalculateInput, CalculationRun } from "./run.type.js";
 
 export const MAX_RUNS = 200;
@@ -29,5 +30,12 @@ export class RunResolver {
     @Arg("limit", () => Int, { nullable: true, defaultValue: 20 }) limit: number,
   ): Promise<CalculationRunRow[]> {
     return ctx.services.runs.list(ctx.access, boundedLimit(limit, MAX_RUNS));
+  }
+
+  @Query(() => CalculationHealth, {
+    description: "Admins: the schedules' last runs, the failure rate of the last day and the job backlog.",
+  })
+  calculationHealth(@Ctx() ctx: Context): Promise<CalculationHealth> {
+    return ctx.services.runs.health();
   }
 }

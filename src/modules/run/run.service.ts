@@ -2,11 +2,17 @@ import { eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { kpiDefinitions, teams, userKpis, type CalculationRunRow, type RunSelection } from "../../db/schema/index.js";
 import type { CalculationJobs } from "../../jobs/calculation-jobs.js";
-import { createRun, findRun, listRuns } from "../../jobs/runs.js";
+import { lastScheduledRuns, runTotalsSince, SCHEDULED_PERIODS, unfinishedRuns } from "../../jobs/run-health.js";
+import { dependentAssignmentIds, type StoredMeasurement } from "../../jobs/dependents.js";
+import { createRun, findRun, listRuns, type NewRun } from "../../jobs/runs.js";
 import { badInput, forbidden, notFound, parseId } from "../../lib/errors.js";
 import type { Access } from "../../permissions/access.js";
 import { isCalendarDate } from "../../scoring/periods.js";
+import type { CalculationHealth } from "./health.type.js";
 import type { CalculateInput } from "./run.type.js";
+import type { AggregationPeriod } from "../definition/definition.type.js";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Requests and reads calculation runs; the jobs (src/jobs) do the work. */
 export class RunService {
@@ -36,9 +42,31 @@ export class RunService {
     if (input.kpiDefinitionId != null) selection.kpiDefinitionId = parseId(input.kpiDefinitionId, "kpiDefinitionId");
     await this.authorize(access, selection);
     await this.checkExists(selection);
-    const run = await createRun(this.db, { trigger, selection, periodContaining, today, requestedBy: access.viewer?.id ?? null });
-    await this.jobs.queueRun(run.id);
-    return run;
+    return this.queue({ trigger, selection, periodContaining, today, requestedBy: access.viewer?.id ?? null });
+  }
+
+  /** Stores a run and queues its planning; the caller has checked who may ask for it. */
+  async queue(run: NewRun): Promise<CalculationRunRow> {
+    const row = await createRun(this.db, run);
+    await this.jobs.queueRun(row.id);
+    return row;
+  }
+
+  /**
+   * After a value was stored outside a run (a manual entry, calculateUserKpi), queues the
+   * recalculation of the same user's formula KPIs that read it, for the periods containing it.
+   * Returns null when no formula reads it.
+   */
+  async recalculateDependents(stored: StoredMeasurement): Promise<CalculationRunRow | null> {
+    const userKpiIds = await dependentAssignmentIds(this.db.$client, stored.userId, stored.kpiDefinitionId);
+    if (userKpiIds.length === 0) return null;
+    return this.queue({
+      trigger: "measurement",
+      selection: { userKpiIds },
+      periodContaining: stored.periodStart,
+      today: this.today(),
+      requestedBy: stored.actorId,
+    });
   }
 
   private async authorize(access: Access, selection: RunSelection): Promise<void> {
@@ -58,21 +86,24 @@ export class RunService {
     selection.userIds = [...managed];
   }
 
+  /** Refuses an unknown definition, and a MANUAL one (nothing to calculate). */
+  async calculableDefinition(id: number): Promise<void> {
+    const [definition] = await this.db
+      .select({ calculationType: kpiDefinitions.calculationType, name: kpiDefinitions.name })
+      .from(kpiDefinitions)
+      .where(eq(kpiDefinitions.id, id));
+    if (!definition) throw notFound("KpiDefinition", id);
+    if (definition.calculationType === "manual") {
+      throw badInput("kpiDefinitionId", `KPI "${definition.name}" is MANUAL: its values are recorded, never calculated`);
+    }
+  }
+
   private async checkExists(selection: RunSelection): Promise<void> {
     if (selection.teamId !== undefined) {
       const found = await this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, selection.teamId));
       if (found.length === 0) throw notFound("Team", selection.teamId);
     }
-    if (selection.kpiDefinitionId !== undefined) {
-      const [definition] = await this.db
-        .select({ calculationType: kpiDefinitions.calculationType, name: kpiDefinitions.name })
-        .from(kpiDefinitions)
-        .where(eq(kpiDefinitions.id, selection.kpiDefinitionId));
-      if (!definition) throw notFound("KpiDefinition", selection.kpiDefinitionId);
-      if (definition.calculationType === "manual") {
-        throw badInput("kpiDefinitionId", `KPI "${definition.name}" is MANUAL: its values are recorded, never calculated`);
-      }
-    }
+    if (selection.kpiDefinitionId !== undefined) await this.calculableDefinition(selection.kpiDefinitionId);
     if (selection.userKpiIds) {
       const found = await this.db.select({ id: userKpis.id }).from(userKpis).where(inArray(userKpis.id, selection.userKpiIds));
       const missing = selection.userKpiIds.find((id) => !found.some((row) => row.id === id));
@@ -90,5 +121,26 @@ export class RunService {
 
   list(access: Access, limit: number): Promise<CalculationRunRow[]> {
     return listRuns(this.db, limit, access.isAdmin ? undefined : access.viewer!.id);
+  }
+
+  /** The admin's health summary: the schedules' last runs, the last day's failure rate, the backlog. */
+  async health(): Promise<CalculationHealth> {
+    const [scheduled, lastDay, unfinished, jobQueue] = await Promise.all([
+      lastScheduledRuns(this.db),
+      runTotalsSince(this.db, new Date(Date.now() - DAY_MS)),
+      unfinishedRuns(this.db),
+      this.jobs.queueDepth(),
+    ]);
+    const calculations = lastDay.succeeded + lastDay.failed + lastDay.skipped + lastDay.undefinedCount;
+    return {
+      schedules: SCHEDULED_PERIODS.map((period) => ({
+        aggregationPeriod: period as AggregationPeriod,
+        lastRun: scheduled.get(period) ?? null,
+      })),
+      lastDay: { ...lastDay, failureRate: calculations === 0 ? null : lastDay.failed / calculations },
+      unfinishedRuns: unfinished.count,
+      oldestUnfinishedRunAt: unfinished.oldestCreatedAt,
+      jobQueue,
+    };
   }
 }

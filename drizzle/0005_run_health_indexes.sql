@@ -1,0 +1,3 @@
+CREATE INDEX "calculation_runs_trigger_created_idx" ON "calculation_runs" USING btree ("trigger","created_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "calculation_runs_finished_idx" ON "calculation_runs" USING btree ("finished_at");--> statement-breakpoint
+CREATE INDEX "calculation_runs_unfinished_idx" ON "calculation_runs" USING btree ("created_at") WHERE status IN ('queued', 'running');

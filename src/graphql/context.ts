@@ -11,6 +11,8 @@ export interface Context {
   viewer: Viewer | null;
   /** Today's date in the organisation's time zone, fixed for the request. */
   today: string;
+  /** KPI_TIMEZONE: where each period's days begin. */
+  timeZone: string;
   access: Access;
   loaders: Loaders;
   services: Services;
@@ -30,6 +32,7 @@ export function createContext(args: {
   return {
     viewer: args.viewer,
     today,
+    timeZone: args.scoring.timeZone,
     access: new Access(args.db, args.viewer),
     loaders: createLoaders(args.db, today, args.scoring),
     services: args.services,

@@ -2,6 +2,7 @@ import type { Config } from "../config/config.js";
 import type { Db } from "../db/client.js";
 import { createAssignmentLoaders } from "../modules/assignment/assignment.loaders.js";
 import { createDefinitionLoaders } from "../modules/definition/definition.loaders.js";
+import { createInsightLoaders } from "../modules/insight/insight.loaders.js";
 import { createMeasurementLoaders } from "../modules/measurement/measurement.loaders.js";
 import { createScoreLoaders } from "../modules/score/score.loaders.js";
 import { createTeamLoaders } from "../modules/team/team.loaders.js";
@@ -19,6 +20,7 @@ export function createLoaders(db: Db, today: string, scoring: Config["scoring"])
     ...createDefinitionLoaders(db),
     ...createAssignmentLoaders(db, today),
     ...createMeasurementLoaders(db.$client),
+    ...createInsightLoaders(db.$client, today),
     ...createScoreLoaders(db.$client, today, scoring.scoreCap),
   };
 }

@@ -4,6 +4,7 @@ import { applyMiddleware } from "graphql-middleware";
 import { buildSchema } from "type-graphql";
 import { ApiKeyResolver } from "../modules/api-key/api-key.resolver.js";
 import { AssignmentResolver } from "../modules/assignment/assignment.resolver.js";
+import { TeamInsightResolver, UserKpiInsightResolver } from "../modules/insight/insight.resolver.js";
 import { MeasurementResolver } from "../modules/measurement/measurement.resolver.js";
 import {
   KpiAverageResolver,
@@ -31,6 +32,8 @@ export const resolvers = [
   KpiAverageResolver,
   DefinitionResolver,
   AssignmentResolver,
+  UserKpiInsightResolver,
+  TeamInsightResolver,
   MeasurementResolver,
   CalculationResolver,
   RunResolver,

@@ -87,6 +87,7 @@ export const ruleTree = {
     manager: allow,
     members: canViewParentTeam,
     averages: canViewParentTeam,
+    trend: canViewParentTeam,
   },
   // Teammates see each other's names; figures are for the member, their manager and admins.
   TeamMember: { user: allow, overallScore: canSeeParentMember, kpis: canSeeParentMember },
@@ -100,6 +101,7 @@ export const ruleTree = {
     calculationType: allow,
     dataSource: isAdmin,
     unit: allow,
+    additive: allow,
     aggregationPeriod: allow,
     targetType: allow,
     isActive: allow,
@@ -122,6 +124,8 @@ export const ruleTree = {
     currentMeasurement: allow,
     trend: allow,
     history: allow,
+    forecast: allow,
+    comparison: allow,
   },
   KpiMeasurement: {
     id: allow,
@@ -136,6 +140,11 @@ export const ruleTree = {
     calculationMetadata: isAdmin,
   },
   KpiSnapshot: { "*": allow },
+  KpiForecast: { "*": allow },
+  ForecastPoint: { "*": allow },
+  KpiComparison: { "*": allow },
+  PeriodComparison: { "*": allow },
+  TeamTrendPoint: { "*": allow },
   // Only admins can preview, and a preview shows the source's provenance like calculationMetadata.
   CalculationPreview: { "*": isAdmin },
   BulkAssignResult: { "*": allow },

@@ -6,6 +6,7 @@ import { validateDataSource } from "../modules/definition/data-source.validation
 import { achievementPercentage } from "../scoring/achievement.js";
 import { demoAdmin, demoTeams } from "./demo-data.js";
 import { seedDemoSources } from "./demo-sources.js";
+import { additiveUnit } from "../modules/definition/definition.service.js";
 
 export const DEMO_MONTHS = 6;
 
@@ -83,6 +84,7 @@ export async function seedDemo(db: Db, today = new Date()): Promise<{ adminId: n
             calculationType: kpi.calculationType,
             dataSource: validateDataSource(kpi.calculationType, kpi.dataSource),
             unit: kpi.unit,
+            additive: additiveUnit(kpi.unit),
             aggregationPeriod: kpi.aggregationPeriod,
             targetType: kpi.targetType,
             createdBy: admin!.id,

@@ -143,6 +143,30 @@ describe("SQL statements per request", () => {
     expect(counts[0]).toBeLessThanOrEqual(12);
   });
 
+  it("forecasts, comparisons and the team trend run the same statements for 5 and for 50 members", async () => {
+    const INSIGHTS = `query($id: ID!) {
+      team(id: $id) {
+        trend(periods: 6) { periodStart averageOverallScore }
+        members { kpis { forecast { method projectedValue } comparison(periods: 2) { previous { valueChange } samePeriodLastYear { actualValue } } } }
+      }
+    }`;
+    const counts: number[] = [];
+    for (const size of [5, 50]) {
+      const { team } = await buildMeasuredTeam(size);
+      const res = await server.gql(INSIGHTS, { id: String(team.id) }, admin);
+      counts.push(statements(res));
+      expect(res.data!.team.trend).toHaveLength(6);
+      for (const member of res.data!.team.members) {
+        for (const kpi of member.kpis) {
+          expect(kpi.comparison.previous).toHaveLength(2);
+          expect(kpi.comparison.previous[0].valueChange).toEqual(expect.any(Number));
+        }
+      }
+    }
+    expect(counts[1]).toBe(counts[0]);
+    expect(counts[0]).toBeLessThanOrEqual(12);
+  });
+
   it("me { kpis { currentMeasurement trend } } runs the same statements with 1 and with 4 assignments", async () => {
     const ME = `{ me { kpis { currentMeasurement { actualValue } trend { actualValue } } } }`;
     const [one, four] = (await Promise.all([buildUser(server.database.db), buildUser(server.database.db)])) as [UserRow, UserRow];

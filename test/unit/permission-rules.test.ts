@@ -175,6 +175,7 @@ describe("rule map", () => {
       "KpiMeasurement.calculationMetadata: isAdmin",
       "Team.averages: canViewParentTeam",
       "Team.members: canViewParentTeam",
+      "Team.trend: canViewParentTeam",
       "TeamMember.kpis: canSeeParentMember",
       "TeamMember.overallScore: canSeeParentMember",
       "User.email: canSeeParentUser",

@@ -28,6 +28,8 @@ export const kpiDefinitions = pgTable(
     calculationType: calculationType("calculation_type").notNull(),
     dataSource: jsonb("data_source").$type<Record<string, unknown>>(),
     unit: varchar("unit", { length: 50 }),
+    // Values add up over a period (counts, revenue): forecasts scale the period-to-date value.
+    additive: boolean("additive").notNull().default(false),
     aggregationPeriod: aggregationPeriod("aggregation_period").notNull().default("monthly"),
     targetType: targetType("target_type").notNull().default("higher_better"),
     isActive: boolean("is_active").notNull().default(true),

@@ -3,6 +3,8 @@ import { Field, InputType } from "type-graphql";
 import { JSONScalar } from "../../graphql/scalars.js";
 import { AggregationPeriod, CalculationType, TargetType } from "./definition.type.js";
 
+const ADDITIVE_INPUT =
+  "Whether values add up over a period (counts, revenue). Default: true for the units count and currency (or a currency code or sign), false otherwise.";
 @InputType()
 export class KpiDefinitionFilter {
   @Field(() => String, { nullable: true })
@@ -42,6 +44,11 @@ export class CreateKpiDefinitionInput {
   @Length(1, 50)
   unit?: string;
 
+  @Field(() => Boolean, { nullable: true, description: ADDITIVE_INPUT })
+  @IsOptional()
+  @IsBoolean()
+  additive?: boolean;
+
   @Field(() => AggregationPeriod)
   aggregationPeriod!: AggregationPeriod;
 
@@ -75,6 +82,11 @@ export class UpdateKpiDefinitionInput {
   @IsOptional()
   @Length(1, 50)
   unit?: string;
+
+  @Field(() => Boolean, { nullable: true, description: "See KpiDefinition.additive." })
+  @IsOptional()
+  @IsBoolean()
+  additive?: boolean;
 
   @Field(() => TargetType, { nullable: true })
   targetType?: TargetType;

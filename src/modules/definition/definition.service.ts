@@ -21,6 +21,7 @@ export interface NewDefinition {
   calculationType: CalculationTypeValue;
   dataSource?: unknown;
   unit?: string | null;
+  additive?: boolean | null;
   aggregationPeriod: AggregationPeriodValue;
   targetType: TargetTypeValue;
 }
@@ -31,9 +32,18 @@ export interface DefinitionChanges {
   category?: string | null;
   dataSource?: unknown;
   unit?: string | null;
+  additive?: boolean | null;
   aggregationPeriod?: AggregationPeriodValue;
   targetType?: TargetTypeValue;
   isActive?: boolean;
+}
+
+const CURRENCY_CODES = new Set("EUR USD GBP JPY CHF CAD AUD NZD SEK NOK DKK PLN CZK HUF INR CNY HKD SGD BRL MXN ZAR".split(" "));
+
+/** Counts and money add up over a period; percentages, durations and scores are averages or rates. */
+export function additiveUnit(unit: string | null | undefined): boolean {
+  const text = unit?.trim() ?? "";
+  return /^(count|currency|[$€£¥])$/i.test(text) || CURRENCY_CODES.has(text.toUpperCase());
 }
 
 const blankToNull = (value: string | null | undefined) => (value === undefined ? undefined : value?.trim() || null);
@@ -72,6 +82,7 @@ export class DefinitionService {
               calculationType: input.calculationType,
               dataSource,
               unit: blankToNull(input.unit),
+              additive: input.additive ?? additiveUnit(input.unit),
               aggregationPeriod: input.aggregationPeriod,
               targetType: input.targetType,
               createdBy: actorId,
@@ -126,6 +137,7 @@ export class DefinitionService {
               category: blankToNull(changes.category),
               dataSource,
               unit: blankToNull(changes.unit),
+              additive: changes.additive ?? undefined,
               aggregationPeriod: changes.aggregationPeriod,
               targetType: changes.targetType,
               isActive: changes.isActive,

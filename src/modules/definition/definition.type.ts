@@ -51,6 +51,12 @@ export class KpiDefinition {
   @Field(() => String, { nullable: true })
   unit!: string | null;
 
+  @Field(() => Boolean, {
+    description:
+      "Values add up over a period (counts, revenue): forecasts scale the period-to-date value. Otherwise (averages, rates) they follow the trend of the last periods.",
+  })
+  additive!: boolean;
+
   @Field(() => AggregationPeriod)
   aggregationPeriod!: AggregationPeriod;
 

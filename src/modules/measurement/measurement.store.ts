@@ -7,7 +7,7 @@ import type { KpiMeasurement, KpiSnapshot } from "./measurement.type.js";
  * float8 and dates to text in SQL so rows need no mapping.
  */
 
-const MEASUREMENT_COLUMNS = `
+export const MEASUREMENT_COLUMNS = `
   id::text AS "id", user_kpi_id AS "userKpiId", period_start::text AS "periodStart", period_end::text AS "periodEnd",
   actual_value::float8 AS "actualValue", target_value::float8 AS "targetValue",
   achievement_percentage::float8 AS "achievementPercentage", calculated_at AS "calculatedAt",

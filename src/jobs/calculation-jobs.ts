@@ -1,4 +1,3 @@
-import { PostgresBackend } from "@agendajs/postgres-backend";
 import { Agenda, exponential, type Job } from "agenda";
 import type pg from "pg";
 import type { Db } from "../db/client.js";
@@ -21,6 +20,7 @@ import {
   MAX_RUN_ISSUES,
   refreshRun,
 } from "./run-store.js";
+import type { JobStore, QueueDepth } from "./job-store.js";
 import { definitionStages } from "./stages.js";
 import { periodForScheduledRun, snapshotDateFor, type Schedule } from "./schedule.js";
 import { writeSnapshots } from "./snapshots.js";
@@ -47,8 +47,6 @@ export interface JobSettings {
   maxAttempts: number;
   /** How often a worker looks for due jobs. */
   processEveryMs: number;
-  /** LISTEN/NOTIFY wakes workers at once; the embedded database multiplexes one session and cannot LISTEN. */
-  notifications: boolean;
 }
 
 export interface JobDependencies {
@@ -56,6 +54,8 @@ export interface JobDependencies {
   calculator: Calculator;
   queries: QueryRunner;
   log: Logger;
+  /** Where Agenda keeps its jobs (PostgreSQL or MongoDB); everything else of a run is in `db`. */
+  store: JobStore;
   metrics?: {
     countCalculation(type: string, adapter: string, outcome: "succeeded" | "undefined" | "skipped" | "failed"): void;
     observeRun(trigger: string, status: string, seconds: number): void;
@@ -63,7 +63,7 @@ export interface JobDependencies {
 }
 
 /**
- * Calculation runs on Agenda with its PostgreSQL backend, on the server's own database. A run is
+ * Calculation runs on Agenda, its jobs in the server's own database or a MongoDB (JobStore). A run is
  * planned into batches (chunks of users with all their KPIs of the run); each batch is one job, so
  * work spreads over workers and a crash loses at most a batch. Every process can queue runs; only
  * a worker (start) processes them.
@@ -86,11 +86,7 @@ export class CalculationJobs {
   get agenda(): Agenda {
     if (!this.queue) {
       this.queue = new Agenda({
-        backend: new PostgresBackend({
-          pool: this.pool,
-          disableNotifications: !this.settings.notifications,
-          ensureSchema: false, // drizzle/0004_agenda_jobs.sql
-        }),
+        backend: this.deps.store.backend,
         processEvery: this.settings.processEveryMs,
         defaultLockLifetime: this.settings.lockLifetimeMs,
         maxConcurrency: 4,
@@ -109,13 +105,8 @@ export class CalculationJobs {
   }
 
   /** Jobs due and not taken, and jobs running (locked), for the queue-depth gauge. */
-  async queueDepth(): Promise<{ queued: number; running: number }> {
-    const { rows } = await this.pool.query<{ queued: number; running: number }>(
-      `SELECT count(*) FILTER (WHERE locked_at IS NULL AND next_run_at <= now())::int AS queued,
-         count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running
-       FROM agenda_jobs WHERE NOT coalesce(disabled, false)`,
-    );
-    return rows[0]!;
+  queueDepth(): Promise<QueueDepth> {
+    return this.deps.store.queueDepth();
   }
 
   /** Starts processing jobs and (re)registers the recurring schedules. */
@@ -145,9 +136,14 @@ export class CalculationJobs {
           "UPDATE calculation_batches SET status = 'queued', heartbeat_at = NULL WHERE run_id = $1 AND batch_no = $2 AND status = 'running'",
           [runId, batchNo],
         );
-        await this.pool.query("UPDATE agenda_jobs SET locked_at = NULL WHERE id = $1", [jobId]);
+        await this.agenda.db.unlockJobs([jobId]); // Agenda's own repository: the same for either store
       }
     }
+  }
+
+  /** Closes the job store's own connections (a MongoDB client); the PostgreSQL pool is the caller's. */
+  close(): Promise<void> {
+    return this.deps.store.close();
   }
 
   private define(agenda: Agenda): void {

@@ -18,7 +18,9 @@ import {
   completeBatch,
   heartbeat,
   MAX_RUN_ISSUES,
+  msUntilStale,
   refreshRun,
+  releaseBatch,
 } from "./run-store.js";
 import type { JobStore, QueueDepth } from "./job-store.js";
 import { definitionStages } from "./stages.js";
@@ -32,6 +34,18 @@ export const JOB = {
   snapshot: "kpi:snapshot",
   schedule: (name: string) => `kpi:schedule:${name}`,
 } as const;
+
+/** A batch this process has claimed, with the job calculating it. */
+interface HeldBatch {
+  runId: number;
+  batchNo: number;
+  job: Job<{ runId: number; batchNo: number }>;
+  /** Set at a shutdown that timed out: the claim was released and the job made due again. */
+  handedBack: boolean;
+}
+
+/** Added to a held batch's time to go stale before looking again, so that the look finds it stale. */
+const STALE_MARGIN_MS = 500;
 
 export interface JobSettings {
   timeZone: string;
@@ -72,7 +86,7 @@ export class CalculationJobs {
   private queue?: Agenda;
   private readonly pool: pg.Pool;
   /** The batches this process is calculating, with their jobs, to hand back at shutdown. */
-  private readonly running = new Set<{ runId: number; batchNo: number; jobId: string }>();
+  private readonly running = new Set<HeldBatch>();
   private started = false;
 
   constructor(
@@ -129,14 +143,14 @@ export class CalculationJobs {
     this.started = false;
     const result = await this.agenda.drain({ timeout: timeoutMs, closeConnection: false });
     // Agenda's stop() after drain() is a no-op (the processor is gone) and never unlocked a running
-    // job anyway: the batch's claim and its job's lock are released here.
+    // job anyway: the batch's claim is released here, and its job made due again. Unlocking alone
+    // is not enough: Agenda cleared the one-time job's nextRunAt when it started it, so an unlocked
+    // job would never be due again and the batch would wait for nobody.
     if (result.timedOut) {
-      for (const { runId, batchNo, jobId } of this.running) {
-        await this.pool.query(
-          "UPDATE calculation_batches SET status = 'queued', heartbeat_at = NULL WHERE run_id = $1 AND batch_no = $2 AND status = 'running'",
-          [runId, batchNo],
-        );
-        await this.agenda.db.unlockJobs([jobId]); // Agenda's own repository: the same for either store
+      for (const held of this.running) {
+        held.handedBack = true;
+        await releaseBatch(this.pool, held.runId, held.batchNo);
+        await this.agenda.db.saveJobState({ ...held.job.attrs, lockedAt: undefined, nextRunAt: new Date() }, undefined);
       }
     }
   }
@@ -194,8 +208,8 @@ export class CalculationJobs {
   private async batch(job: Job<{ runId: number; batchNo: number }>): Promise<void> {
     const { runId, batchNo } = job.attrs.data;
     const batch = await claimBatch(this.pool, runId, batchNo, this.settings.lockLifetimeMs);
-    if (!batch) return; // finished, or held by a live worker: nothing to do twice
-    const held = { runId, batchNo, jobId: String(job.attrs._id) };
+    if (!batch) return this.lookAgainWhenStale(runId, batchNo);
+    const held: HeldBatch = { runId, batchNo, job, handedBack: false };
     this.running.add(held);
     try {
       if (batch.attempts > this.settings.maxAttempts) {
@@ -209,13 +223,31 @@ export class CalculationJobs {
         });
       }
       const touch = async () => {
+        // Handed back at shutdown: another worker may hold it now, so this one stops rather than touch its claim or job.
+        if (held.handedBack) throw new Error(`batch ${runId}/${batchNo} was handed back at shutdown`);
         await heartbeat(this.pool, runId, batchNo);
         await job.touch();
       };
-      await this.complete(runId, batchNo, await this.calculate(runId, batch.userKpiIds, touch));
+      const outcome = await this.calculate(runId, batch.userKpiIds, touch);
+      // Handed back meanwhile: the worker that holds it now records the outcome.
+      if (!held.handedBack) await this.complete(runId, batchNo, outcome);
     } finally {
       this.running.delete(held);
     }
+  }
+
+  /**
+   * The batch is finished, or held by a worker that still sent a heartbeat within the lock lifetime.
+   * Finished: nothing to do twice. Held: the job must not just end, or a crashed holder's batch
+   * would be lost. Agenda hands a job over once its lock (set by the holder's clock just before
+   * the claim) has expired, which can be a little before the claim's heartbeat (the database's
+   * clock) is stale; so a job of a held batch looks again once the holder's heartbeat would be
+   * stale, and then takes the batch over or finds it finished.
+   */
+  private async lookAgainWhenStale(runId: number, batchNo: number): Promise<void> {
+    const staleInMs = await msUntilStale(this.pool, runId, batchNo, this.settings.lockLifetimeMs);
+    if (staleInMs === null) return;
+    await this.agenda.schedule(new Date(Date.now() + staleInMs + STALE_MARGIN_MS), JOB.batch, { runId, batchNo });
   }
 
   /**

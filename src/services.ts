@@ -22,6 +22,9 @@ import { kpiValueForPeriod } from "./modules/calculation/calculation.store.js";
 import { CalculationService } from "./modules/calculation/calculation.service.js";
 import { CalculationJobs } from "./jobs/calculation-jobs.js";
 import type { StoredMeasurement } from "./jobs/dependents.js";
+import type { JobStore } from "./jobs/job-store.js";
+import { MongoJobStore } from "./jobs/mongo-job-store.js";
+import { PostgresJobStore } from "./jobs/postgres-job-store.js";
 import { RunService } from "./modules/run/run.service.js";
 import type { Logger } from "./lib/logger.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -50,8 +53,8 @@ export function createServices(
     kpiValueForPeriod(db.$client, userId, definitionId, period),
   );
   const jobs = new CalculationJobs(
-    { db, calculator, queries, log: options.log, metrics: options.metrics },
-    { ...config.jobs, timeZone: config.scoring.timeZone, scoreCap: config.scoring.scoreCap, notifications: !options.embedded },
+    { db, calculator, queries, log: options.log, store: createJobStore(db, config.jobs, options), metrics: options.metrics },
+    { ...config.jobs, timeZone: config.scoring.timeZone, scoreCap: config.scoring.scoreCap },
   );
   const runs = new RunService(db, jobs, today);
   // The entry is committed whatever happens here: a recalculation that cannot be queued is logged,
@@ -65,8 +68,11 @@ export function createServices(
     calculations: new CalculationService(db, calculator, today, recalculateDependents),
     jobs,
     runs,
-    /** Closes what the services opened themselves (source database pools). */
-    close: () => sourceConnections.close(),
+    /** Closes what the services opened themselves (source database pools, a MongoDB job store's client). */
+    close: async () => {
+      await sourceConnections.close();
+      await jobs.close();
+    },
     users: new UserService(db),
     teams: new TeamService(db),
     definitions: new DefinitionService(
@@ -82,6 +88,12 @@ export function createServices(
     apiKeys: new ApiKeyService(db),
     audit: new AuditService(db),
   };
+}
+
+/** Agenda's jobs in MongoDB when JOBS_MONGODB_URL is set, else in the server's own PostgreSQL. */
+function createJobStore(db: Db, jobs: Config["jobs"], options: ServicesOptions): JobStore {
+  if (jobs.mongodbUrl) return new MongoJobStore(jobs.mongodbUrl);
+  return new PostgresJobStore(db.$client, { notifications: !options.embedded });
 }
 
 /** The SaaS adapters of API definitions, configured from the environment (see .env.example). */

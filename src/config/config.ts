@@ -75,6 +75,10 @@ const envSchema = z
       .int()
       .min(50, "must be at least 50")
       .default(5_000),
+    JOBS_MONGODB_URL: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, "must be a mongodb:// or mongodb+srv:// connection string")
+      .optional(),
     SCHEDULE_DAILY: cron(DEFAULT_SCHEDULE.daily),
     SCHEDULE_WEEKLY: cron(DEFAULT_SCHEDULE.weekly),
     SCHEDULE_MONTHLY: cron(DEFAULT_SCHEDULE.monthly),
@@ -185,6 +189,8 @@ export interface Config {
     lockLifetimeMs: number;
     maxAttempts: number;
     processEveryMs: number;
+    /** Agenda's job documents go to this MongoDB instead of the server's PostgreSQL (runs and batches stay there). */
+    mongodbUrl?: string;
     schedule: Schedule;
   };
   graphql: {
@@ -277,6 +283,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       lockLifetimeMs: env.JOBS_LOCK_LIFETIME_MS,
       maxAttempts: env.JOBS_MAX_ATTEMPTS,
       processEveryMs: env.JOBS_PROCESS_EVERY_MS,
+      mongodbUrl: env.JOBS_MONGODB_URL,
       schedule: {
         daily: env.SCHEDULE_DAILY,
         weekly: env.SCHEDULE_WEEKLY,

@@ -1,4 +1,3 @@
-import { PostgresBackend } from "@agendajs/postgres-backend";
 import { Agenda, exponential, type Job } from "agenda";
 import type pg from "pg";
 import type { Db } from "../db/client.js";
@@ -19,8 +18,11 @@ import {
   completeBatch,
   heartbeat,
   MAX_RUN_ISSUES,
+  msUntilStale,
   refreshRun,
+  releaseBatch,
 } from "./run-store.js";
+import type { JobStore, QueueDepth } from "./job-store.js";
 import { definitionStages } from "./stages.js";
 import { periodForScheduledRun, snapshotDateFor, type Schedule } from "./schedule.js";
 import { writeSnapshots } from "./snapshots.js";
@@ -32,6 +34,18 @@ export const JOB = {
   snapshot: "kpi:snapshot",
   schedule: (name: string) => `kpi:schedule:${name}`,
 } as const;
+
+/** A batch this process has claimed, with the job calculating it. */
+interface HeldBatch {
+  runId: number;
+  batchNo: number;
+  job: Job<{ runId: number; batchNo: number }>;
+  /** Set at a shutdown that timed out: the claim was released and the job made due again. */
+  handedBack: boolean;
+}
+
+/** Added to a held batch's time to go stale before looking again, so that the look finds it stale. */
+const STALE_MARGIN_MS = 500;
 
 export interface JobSettings {
   timeZone: string;
@@ -47,8 +61,6 @@ export interface JobSettings {
   maxAttempts: number;
   /** How often a worker looks for due jobs. */
   processEveryMs: number;
-  /** LISTEN/NOTIFY wakes workers at once; the embedded database multiplexes one session and cannot LISTEN. */
-  notifications: boolean;
 }
 
 export interface JobDependencies {
@@ -56,6 +68,8 @@ export interface JobDependencies {
   calculator: Calculator;
   queries: QueryRunner;
   log: Logger;
+  /** Where Agenda keeps its jobs (PostgreSQL or MongoDB); everything else of a run is in `db`. */
+  store: JobStore;
   metrics?: {
     countCalculation(type: string, adapter: string, outcome: "succeeded" | "undefined" | "skipped" | "failed"): void;
     observeRun(trigger: string, status: string, seconds: number): void;
@@ -63,7 +77,7 @@ export interface JobDependencies {
 }
 
 /**
- * Calculation runs on Agenda with its PostgreSQL backend, on the server's own database. A run is
+ * Calculation runs on Agenda, its jobs in the server's own database or a MongoDB (JobStore). A run is
  * planned into batches (chunks of users with all their KPIs of the run); each batch is one job, so
  * work spreads over workers and a crash loses at most a batch. Every process can queue runs; only
  * a worker (start) processes them.
@@ -72,7 +86,7 @@ export class CalculationJobs {
   private queue?: Agenda;
   private readonly pool: pg.Pool;
   /** The batches this process is calculating, with their jobs, to hand back at shutdown. */
-  private readonly running = new Set<{ runId: number; batchNo: number; jobId: string }>();
+  private readonly running = new Set<HeldBatch>();
   private started = false;
 
   constructor(
@@ -86,11 +100,7 @@ export class CalculationJobs {
   get agenda(): Agenda {
     if (!this.queue) {
       this.queue = new Agenda({
-        backend: new PostgresBackend({
-          pool: this.pool,
-          disableNotifications: !this.settings.notifications,
-          ensureSchema: false, // drizzle/0004_agenda_jobs.sql
-        }),
+        backend: this.deps.store.backend,
         processEvery: this.settings.processEveryMs,
         defaultLockLifetime: this.settings.lockLifetimeMs,
         maxConcurrency: 4,
@@ -109,13 +119,8 @@ export class CalculationJobs {
   }
 
   /** Jobs due and not taken, and jobs running (locked), for the queue-depth gauge. */
-  async queueDepth(): Promise<{ queued: number; running: number }> {
-    const { rows } = await this.pool.query<{ queued: number; running: number }>(
-      `SELECT count(*) FILTER (WHERE locked_at IS NULL AND next_run_at <= now())::int AS queued,
-         count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running
-       FROM agenda_jobs WHERE NOT coalesce(disabled, false)`,
-    );
-    return rows[0]!;
+  queueDepth(): Promise<QueueDepth> {
+    return this.deps.store.queueDepth();
   }
 
   /** Starts processing jobs and (re)registers the recurring schedules. */
@@ -138,16 +143,21 @@ export class CalculationJobs {
     this.started = false;
     const result = await this.agenda.drain({ timeout: timeoutMs, closeConnection: false });
     // Agenda's stop() after drain() is a no-op (the processor is gone) and never unlocked a running
-    // job anyway: the batch's claim and its job's lock are released here.
+    // job anyway: the batch's claim is released here, and its job made due again. Unlocking alone
+    // is not enough: Agenda cleared the one-time job's nextRunAt when it started it, so an unlocked
+    // job would never be due again and the batch would wait for nobody.
     if (result.timedOut) {
-      for (const { runId, batchNo, jobId } of this.running) {
-        await this.pool.query(
-          "UPDATE calculation_batches SET status = 'queued', heartbeat_at = NULL WHERE run_id = $1 AND batch_no = $2 AND status = 'running'",
-          [runId, batchNo],
-        );
-        await this.pool.query("UPDATE agenda_jobs SET locked_at = NULL WHERE id = $1", [jobId]);
+      for (const held of this.running) {
+        held.handedBack = true;
+        await releaseBatch(this.pool, held.runId, held.batchNo);
+        await this.agenda.db.saveJobState({ ...held.job.attrs, lockedAt: undefined, nextRunAt: new Date() }, undefined);
       }
     }
+  }
+
+  /** Closes the job store's own connections (a MongoDB client); the PostgreSQL pool is the caller's. */
+  close(): Promise<void> {
+    return this.deps.store.close();
   }
 
   private define(agenda: Agenda): void {
@@ -198,8 +208,8 @@ export class CalculationJobs {
   private async batch(job: Job<{ runId: number; batchNo: number }>): Promise<void> {
     const { runId, batchNo } = job.attrs.data;
     const batch = await claimBatch(this.pool, runId, batchNo, this.settings.lockLifetimeMs);
-    if (!batch) return; // finished, or held by a live worker: nothing to do twice
-    const held = { runId, batchNo, jobId: String(job.attrs._id) };
+    if (!batch) return this.lookAgainWhenStale(runId, batchNo);
+    const held: HeldBatch = { runId, batchNo, job, handedBack: false };
     this.running.add(held);
     try {
       if (batch.attempts > this.settings.maxAttempts) {
@@ -213,13 +223,31 @@ export class CalculationJobs {
         });
       }
       const touch = async () => {
+        // Handed back at shutdown: another worker may hold it now, so this one stops rather than touch its claim or job.
+        if (held.handedBack) throw new Error(`batch ${runId}/${batchNo} was handed back at shutdown`);
         await heartbeat(this.pool, runId, batchNo);
         await job.touch();
       };
-      await this.complete(runId, batchNo, await this.calculate(runId, batch.userKpiIds, touch));
+      const outcome = await this.calculate(runId, batch.userKpiIds, touch);
+      // Handed back meanwhile: the worker that holds it now records the outcome.
+      if (!held.handedBack) await this.complete(runId, batchNo, outcome);
     } finally {
       this.running.delete(held);
     }
+  }
+
+  /**
+   * The batch is finished, or held by a worker that still sent a heartbeat within the lock lifetime.
+   * Finished: nothing to do twice. Held: the job must not just end, or a crashed holder's batch
+   * would be lost. Agenda hands a job over once its lock (set by the holder's clock just before
+   * the claim) has expired, which can be a little before the claim's heartbeat (the database's
+   * clock) is stale; so a job of a held batch looks again once the holder's heartbeat would be
+   * stale, and then takes the batch over or finds it finished.
+   */
+  private async lookAgainWhenStale(runId: number, batchNo: number): Promise<void> {
+    const staleInMs = await msUntilStale(this.pool, runId, batchNo, this.settings.lockLifetimeMs);
+    if (staleInMs === null) return;
+    await this.agenda.schedule(new Date(Date.now() + staleInMs + STALE_MARGIN_MS), JOB.batch, { runId, batchNo });
   }
 
   /**

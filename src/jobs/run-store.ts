@@ -84,7 +84,8 @@ export async function batchNumbersToRun(pool: pg.Pool, runId: number): Promise<n
 /**
  * Takes a batch for this worker: a queued one, or a running one whose worker stopped sending
  * heartbeats `staleAfterMs` ago (it crashed). Null when another worker holds it or it is finished,
- * so a duplicate job never calculates a batch twice at once.
+ * so a duplicate job never calculates a batch twice at once. A running batch without a heartbeat
+ * (none should be) counts as stale, so it can never be stuck.
  */
 export async function claimBatch(
   pool: pg.Pool,
@@ -95,11 +96,32 @@ export async function claimBatch(
   const result = await pool.query<CalculationBatchRow>(
     `UPDATE calculation_batches SET status = 'running', attempts = attempts + 1, heartbeat_at = now(), started_at = now()
      WHERE run_id = $1 AND batch_no = $2
-       AND (status = 'queued' OR (status = 'running' AND heartbeat_at < now() - make_interval(secs => $3::float8 / 1000)))
+       AND (status = 'queued' OR (status = 'running' AND coalesce(heartbeat_at < now() - make_interval(secs => $3::float8 / 1000), true)))
      RETURNING run_id AS "runId", batch_no AS "batchNo", user_kpi_ids AS "userKpiIds", attempts`,
     [runId, batchNo, staleAfterMs],
   );
   return result.rows[0] ?? null;
+}
+
+/**
+ * Milliseconds until a running batch's heartbeat is `staleAfterMs` old (0 when it already is), by
+ * the database's clock as claimBatch sees it; null when the batch is not running (finished).
+ */
+export async function msUntilStale(pool: pg.Pool, runId: number, batchNo: number, staleAfterMs: number): Promise<number | null> {
+  const result = await pool.query<{ ms: number }>(
+    `SELECT greatest(0, extract(epoch FROM heartbeat_at - now()) * 1000 + $3::float8)::float8 AS ms
+     FROM calculation_batches WHERE run_id = $1 AND batch_no = $2 AND status = 'running'`,
+    [runId, batchNo, staleAfterMs],
+  );
+  return result.rows[0]?.ms ?? null;
+}
+
+/** Gives a running batch back (a worker shutting down), so that the next worker claims it at once. */
+export async function releaseBatch(pool: pg.Pool, runId: number, batchNo: number): Promise<void> {
+  await pool.query(
+    "UPDATE calculation_batches SET status = 'queued', heartbeat_at = NULL WHERE run_id = $1 AND batch_no = $2 AND status = 'running'",
+    [runId, batchNo],
+  );
 }
 
 export async function heartbeat(pool: pg.Pool, runId: number, batchNo: number): Promise<void> {

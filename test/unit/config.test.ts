@@ -117,6 +117,24 @@ describe("loadConfig", () => {
     });
   });
 
+  describe("job store", () => {
+    it("keeps Agenda's jobs in PostgreSQL unless JOBS_MONGODB_URL is set", () => {
+      expect(loadConfig({}).jobs.mongodbUrl).toBeUndefined();
+      expect(loadConfig({ JOBS_MONGODB_URL: "" }).jobs.mongodbUrl).toBeUndefined();
+      expect(loadConfig({ JOBS_MONGODB_URL: "mongodb://mongo:27017/kpi" }).jobs.mongodbUrl).toBe("mongodb://mongo:27017/kpi");
+      const srv = "mongodb+srv://kpi:secret@cluster0.example.net/kpi?retryWrites=true";
+      expect(loadConfig({ JOBS_MONGODB_URL: srv }).jobs.mongodbUrl).toBe(srv);
+    });
+
+    it("refuses a JOBS_MONGODB_URL that is not a MongoDB connection string, without printing it", () => {
+      for (const url of ["postgres://kpi:hunter2@db/kpi", "mongo://kpi:hunter2@db/kpi", "localhost:27017"]) {
+        const error = configError({ JOBS_MONGODB_URL: url });
+        expect(error.problems).toEqual([expect.stringMatching(/^JOBS_MONGODB_URL: must be a mongodb:\/\/ or mongodb\+srv:\/\//)]);
+        expect(error.message).not.toContain("hunter2");
+      }
+    });
+  });
+
   describe("production", () => {
     it("requires JWT_SECRET or JWT_JWKS_URL", () => {
       const error = configError({ NODE_ENV: "production" });

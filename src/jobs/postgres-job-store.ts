@@ -1,0 +1,29 @@
+import { PostgresBackend } from "@agendajs/postgres-backend";
+import type pg from "pg";
+import type { JobStore, QueueDepth } from "./job-store.js";
+
+/** Agenda's jobs in the table agenda_jobs of the server's own database (drizzle/0004_agenda_jobs.sql). */
+export class PostgresJobStore implements JobStore {
+  readonly backend: PostgresBackend;
+
+  /** `notifications`: LISTEN/NOTIFY wakes workers at once; the embedded database multiplexes one session and cannot LISTEN. */
+  constructor(
+    private readonly pool: pg.Pool,
+    options: { notifications: boolean },
+  ) {
+    this.backend = new PostgresBackend({ pool, disableNotifications: !options.notifications, ensureSchema: false });
+  }
+
+  async queueDepth(): Promise<QueueDepth> {
+    const { rows } = await this.pool.query<QueueDepth>(
+      `SELECT count(*) FILTER (WHERE locked_at IS NULL AND next_run_at <= now())::int AS queued,
+         count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running
+       FROM agenda_jobs WHERE NOT coalesce(disabled, false)`,
+    );
+    return rows[0]!;
+  }
+
+  async close(): Promise<void> {
+    // The pool is the server's: its owner closes it.
+  }
+}

@@ -22,6 +22,9 @@ import { kpiValueForPeriod } from "./modules/calculation/calculation.store.js";
 import { CalculationService } from "./modules/calculation/calculation.service.js";
 import { CalculationJobs } from "./jobs/calculation-jobs.js";
 import type { StoredMeasurement } from "./jobs/dependents.js";
+import { ALERT_JOB, AlertJobs } from "./alerts/alert-jobs.js";
+import { Notifier } from "./alerts/notifier.js";
+import { AlertService } from "./modules/alert/alert.service.js";
 import type { JobStore } from "./jobs/job-store.js";
 import { MongoJobStore } from "./jobs/mongo-job-store.js";
 import { PostgresJobStore } from "./jobs/postgres-job-store.js";
@@ -40,7 +43,7 @@ export interface ServicesOptions {
 /** The composition root: every service is built once here and shared by GraphQL, the CLI and jobs. */
 export function createServices(
   db: Db,
-  config: Pick<Config, "scoring" | "sources" | "adapters" | "jobs">,
+  config: Pick<Config, "scoring" | "sources" | "adapters" | "jobs" | "alerts" | "publicUrl">,
   options: ServicesOptions,
 ) {
   const today = () => todayIn(config.scoring.timeZone);
@@ -52,26 +55,49 @@ export function createServices(
   const calculator = new Calculator(queries, createAdapters(config, options.metrics), (userId, definitionId, period) =>
     kpiValueForPeriod(db.$client, userId, definitionId, period),
   );
+  const notifier = new Notifier({
+    smtpUrl: config.alerts.smtpUrl,
+    emailFrom: config.alerts.emailFrom,
+    timeoutMs: config.alerts.timeoutMs,
+    publicUrl: config.publicUrl,
+  });
+  const alertJobs = new AlertJobs({ db, notifier, today, log: options.log }, config.alerts);
   const jobs = new CalculationJobs(
-    { db, calculator, queries, log: options.log, store: createJobStore(db, config.jobs, options), metrics: options.metrics },
+    {
+      db,
+      calculator,
+      queries,
+      log: options.log,
+      store: createJobStore(db, config.jobs, options),
+      metrics: options.metrics,
+      extensions: [alertJobs],
+    },
     { ...config.jobs, timeZone: config.scoring.timeZone, scoreCap: config.scoring.scoreCap },
   );
   const runs = new RunService(db, jobs, today);
-  // The entry is committed whatever happens here: a recalculation that cannot be queued is logged,
-  // and the next scheduled run catches up.
-  const recalculateDependents = async (stored: StoredMeasurement) => {
+  // The entry is committed whatever happens here: a recalculation or an alert check that cannot be
+  // queued is logged, and the next scheduled run catches up.
+  const afterStored = async (stored: StoredMeasurement) => {
     await runs
       .recalculateDependents(stored)
       .catch((error: unknown) => options.log.error({ err: error, ...stored }, "could not queue the dependent formula KPIs"));
+    if (stored.actorId !== null) {
+      await jobs
+        .enqueue(ALERT_JOB.evaluate, { userIds: [stored.userId] })
+        .catch((error: unknown) => options.log.error({ err: error, ...stored }, "could not queue the alert check"));
+    }
   };
   return {
-    calculations: new CalculationService(db, calculator, today, recalculateDependents),
+    calculations: new CalculationService(db, calculator, today, afterStored),
     jobs,
     runs,
+    alerts: new AlertService(db),
+    alertJobs,
     /** Closes what the services opened themselves (source database pools, a MongoDB job store's client). */
     close: async () => {
       await sourceConnections.close();
       await jobs.close();
+      notifier.close();
     },
     users: new UserService(db),
     teams: new TeamService(db),
@@ -84,7 +110,7 @@ export function createServices(
       ),
     ),
     assignments: new AssignmentService(db),
-    measurements: new MeasurementService(db, today, recalculateDependents),
+    measurements: new MeasurementService(db, today, afterStored),
     apiKeys: new ApiKeyService(db),
     audit: new AuditService(db),
   };

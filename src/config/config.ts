@@ -79,6 +79,22 @@ const envSchema = z
       .string()
       .regex(/^mongodb(\+srv)?:\/\//, "must be a mongodb:// or mongodb+srv:// connection string")
       .optional(),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.com:587")
+      .optional(),
+    ALERT_EMAIL_FROM: z.string().min(3).default("KPI alerts <kpi-alerts@localhost>"),
+    ALERT_RETRY_DELAY_MS: z.coerce
+      .number({ message: "must be a number of milliseconds" })
+      .int()
+      .min(10, "must be at least 10")
+      .default(30_000),
+    ALERT_MAX_ATTEMPTS: positiveInt(5),
+    ALERT_TIMEOUT_MS: z.coerce
+      .number({ message: "must be a number of milliseconds" })
+      .int()
+      .min(100, "must be at least 100")
+      .default(10_000),
     SCHEDULE_DAILY: cron(DEFAULT_SCHEDULE.daily),
     SCHEDULE_WEEKLY: cron(DEFAULT_SCHEDULE.weekly),
     SCHEDULE_MONTHLY: cron(DEFAULT_SCHEDULE.monthly),
@@ -193,6 +209,14 @@ export interface Config {
     mongodbUrl?: string;
     schedule: Schedule;
   };
+  alerts: {
+    /** nodemailer SMTP URL; without it alerts go to webhooks only. */
+    smtpUrl?: string;
+    emailFrom: string;
+    retryDelayMs: number;
+    maxAttempts: number;
+    timeoutMs: number;
+  };
   graphql: {
     introspection: boolean;
     /** Field suggestions ("Did you mean …") reveal the schema, so they are off in production. */
@@ -291,6 +315,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         quarterly: env.SCHEDULE_QUARTERLY,
         snapshot: env.SCHEDULE_SNAPSHOT,
       },
+    },
+    alerts: {
+      smtpUrl: env.SMTP_URL,
+      emailFrom: env.ALERT_EMAIL_FROM,
+      retryDelayMs: env.ALERT_RETRY_DELAY_MS,
+      maxAttempts: env.ALERT_MAX_ATTEMPTS,
+      timeoutMs: env.ALERT_TIMEOUT_MS,
     },
     graphql: {
       introspection: env.INTROSPECTION ?? !production,

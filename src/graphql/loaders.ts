@@ -2,6 +2,7 @@ import type { Config } from "../config/config.js";
 import type { Db } from "../db/client.js";
 import { createAssignmentLoaders } from "../modules/assignment/assignment.loaders.js";
 import { createDefinitionLoaders } from "../modules/definition/definition.loaders.js";
+import { createAlertLoaders } from "../modules/alert/alert.loaders.js";
 import { createInsightLoaders } from "../modules/insight/insight.loaders.js";
 import { createMeasurementLoaders } from "../modules/measurement/measurement.loaders.js";
 import { createScoreLoaders } from "../modules/score/score.loaders.js";
@@ -21,6 +22,7 @@ export function createLoaders(db: Db, today: string, scoring: Config["scoring"])
     ...createAssignmentLoaders(db, today),
     ...createMeasurementLoaders(db.$client),
     ...createInsightLoaders(db.$client, today),
+    ...createAlertLoaders(db),
     ...createScoreLoaders(db.$client, today, scoring.scoreCap),
   };
 }

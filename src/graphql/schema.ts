@@ -4,6 +4,7 @@ import { applyMiddleware } from "graphql-middleware";
 import { buildSchema } from "type-graphql";
 import { ApiKeyResolver } from "../modules/api-key/api-key.resolver.js";
 import { AssignmentResolver } from "../modules/assignment/assignment.resolver.js";
+import { AlertResolver, AlertRuleResolver, TeamNotificationsResolver } from "../modules/alert/alert.resolver.js";
 import { TeamInsightResolver, UserKpiInsightResolver } from "../modules/insight/insight.resolver.js";
 import { MeasurementResolver } from "../modules/measurement/measurement.resolver.js";
 import {
@@ -37,6 +38,9 @@ export const resolvers = [
   MeasurementResolver,
   CalculationResolver,
   RunResolver,
+  AlertResolver,
+  AlertRuleResolver,
+  TeamNotificationsResolver,
   ApiKeyResolver,
   AuditResolver,
 ] as const;

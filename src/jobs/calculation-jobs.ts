@@ -74,6 +74,15 @@ export interface JobDependencies {
     countCalculation(type: string, adapter: string, outcome: "succeeded" | "undefined" | "skipped" | "failed"): void;
     observeRun(trigger: string, status: string, seconds: number): void;
   };
+  /** Other jobs on the same queue (alerts), and what follows the day's snapshots. */
+  extensions?: JobExtension[];
+}
+
+/** Jobs of another module that share the calculation queue and its workers. */
+export interface JobExtension {
+  define(agenda: Agenda): void;
+  /** Called after snapshots are written (after every run and daily). */
+  afterSnapshot?(date: string): Promise<void>;
 }
 
 /**
@@ -108,8 +117,15 @@ export class CalculationJobs {
       });
       this.queue.on("error", (error) => this.deps.log.error({ err: error }, "job queue error"));
       this.define(this.queue);
+      for (const extension of this.deps.extensions ?? []) extension.define(this.queue);
     }
     return this.queue;
+  }
+
+  /** Queues a job of any module on this queue, to run at once. */
+  async enqueue(name: string, data: Record<string, unknown>): Promise<void> {
+    await this.agenda.ready;
+    await this.agenda.now(name, data);
   }
 
   /** Queues the planning of a run that createRun stored. */
@@ -332,5 +348,6 @@ export class CalculationJobs {
   private async snapshot(date: string = todayIn(this.settings.timeZone)): Promise<void> {
     const written = await writeSnapshots(this.pool, date, this.settings.scoreCap);
     this.deps.log.info({ date, users: written }, "snapshots written");
+    for (const extension of this.deps.extensions ?? []) await extension.afterSnapshot?.(date);
   }
 }

@@ -41,6 +41,10 @@ export const canViewParentTeam = rule("canViewParentTeam", { cache: "no_cache" }
   ctx.access.canViewTeam(parent.id),
 );
 
+export const managesParentTeam = rule("managesParentTeam", { cache: "no_cache" })((parent: { id: number }, _args, ctx: Context) =>
+  ctx.access.managesTeam(parent.id),
+);
+
 /** No `userId` argument (the viewer's own), the viewer's own id, or an admin. */
 export const isSelfOrAdminByOptionalArg = (arg: string) =>
   rule(`isSelfOrAdminByOptionalArg:${arg}`, { cache: "no_cache" })((_parent, args: Record<string, unknown>, ctx: Context) => {

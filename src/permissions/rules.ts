@@ -14,6 +14,7 @@ import {
   isAdmin,
   isAuthenticated,
   isManager,
+  managesParentTeam,
   isSelfOrAdminByOptionalArg,
   ownsApiKeyArg,
 } from "./predicates.js";
@@ -43,6 +44,9 @@ export const ruleTree = {
     calculationRun: isAdminOrManager,
     calculationRuns: isAdminOrManager,
     calculationHealth: isAdmin,
+    alertRules: isAdmin,
+    // Which alerts: the service shows admins all, managers their teams' members'; users none.
+    alerts: isAdminOrManager,
   },
   Mutation: {
     createUser: isAdmin,
@@ -64,6 +68,11 @@ export const ruleTree = {
     previewKpiDefinition: isAdmin,
     // Which users a manager may calculate is checked by the service (their teams' members).
     calculateKpis: isAdminOrManager,
+    createAlertRule: isAdmin,
+    updateAlertRule: isAdmin,
+    // Which alert: the service lets admins and the managers of the user's teams.
+    acknowledgeAlert: isAdminOrManager,
+    setTeamNotifications: isAdmin,
   },
   // Reaching a User is guarded by the field that returns it; its private parts are guarded again here.
   User: {
@@ -88,6 +97,7 @@ export const ruleTree = {
     members: canViewParentTeam,
     averages: canViewParentTeam,
     trend: canViewParentTeam,
+    notificationSettings: or(isAdmin, managesParentTeam),
   },
   // Teammates see each other's names; figures are for the member, their manager and admins.
   TeamMember: { user: allow, overallScore: canSeeParentMember, kpis: canSeeParentMember },
@@ -157,6 +167,10 @@ export const ruleTree = {
   ScheduledRunStatus: { "*": allow },
   CalculationTotals: { "*": allow },
   JobQueueDepth: { "*": allow },
+  // Reached only through alerts, alertRules and acknowledgeAlert, whose services scope them.
+  Alert: { "*": allow },
+  AlertRule: { "*": allow },
+  TeamNotificationSettings: { "*": allow },
 } satisfies IRules;
 
 // A denial says only that it is one: the same error whether or not the target exists.

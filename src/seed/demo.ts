@@ -1,6 +1,15 @@
 import { count } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { kpiDefinitions, kpiMeasurements, teamMembers, teams, userExternalIds, userKpis, users } from "../db/schema/index.js";
+import {
+  alertRules,
+  kpiDefinitions,
+  kpiMeasurements,
+  teamMembers,
+  teams,
+  userExternalIds,
+  userKpis,
+  users,
+} from "../db/schema/index.js";
 import { ensureMeasurementPartitions } from "../db/partitions.js";
 import { validateDataSource } from "../modules/definition/data-source.validation.js";
 import { achievementPercentage } from "../scoring/achievement.js";
@@ -136,6 +145,12 @@ export async function seedDemo(db: Db, today = new Date()): Promise<{ adminId: n
       sales: membersByCategory.sales ?? [],
       operations: membersByCategory.operations ?? [],
     });
+    // The product design's default alerts, so that managers see some on the first evaluation.
+    await tx.insert(alertRules).values([
+      { name: "Below 80 % for 3 periods", kind: "below_target", threshold: 80, periods: 3, createdBy: admin!.id },
+      { name: "Manual KPI not recorded", kind: "missing_measurement", graceDays: 3, createdBy: admin!.id },
+      { name: "Overall score dropped 10 points", kind: "score_drop", threshold: 10, createdBy: admin!.id },
+    ]);
     return { adminId: admin!.id };
   });
 }

@@ -190,6 +190,39 @@ const CALCULATE = `mutation($userKpiId: ID!) { calculateUserKpi(userKpiId: $user
 const PREVIEW = `mutation($input: CreateKpiDefinitionInput!, $userId: ID!) { previewKpiDefinition(input: $input, userId: $userId) { outcome value periodStart } }`;
 
 const CALCULATE_KPIS = `mutation($input: CalculateInput!) { calculateKpis(input: $input) { id status trigger } }`;
+const CREATE_RULE = `mutation($input: CreateAlertRuleInput!) { createAlertRule(input: $input) { id kind threshold } }`;
+const UPDATE_RULE = `mutation($id: ID!, $input: UpdateAlertRuleInput!) { updateAlertRule(id: $id, input: $input) { id threshold } }`;
+const ACK_ALERT = `mutation($id: ID!) { acknowledgeAlert(id: $id) { id status } }`;
+const SET_NOTIFICATIONS = `mutation($teamId: ID!, $input: TeamNotificationsInput!) { setTeamNotifications(teamId: $teamId, input: $input) { emails } }`;
+
+let rulesBeforeCall = 0;
+const ruleCount = async () =>
+  (await server.database.pool.query("SELECT count(*)::int AS n FROM alert_rules")).rows[0].n as number;
+
+/** An inactive SCORE_DROP rule (threshold 10) written straight to the database. */
+async function freshRule(): Promise<number> {
+  const { rows } = await server.database.pool.query(
+    "INSERT INTO alert_rules (name, kind, threshold, is_active) VALUES ($1, 'score_drop', 10, false) RETURNING id",
+    [unique("rule")],
+  );
+  return rows[0].id;
+}
+
+const ruleThreshold = async (ruleId: string) =>
+  (await server.database.pool.query("SELECT threshold::float8 AS t FROM alert_rules WHERE id = $1", [ruleId])).rows[0]
+    .t as number;
+
+/** An open alert about `user` (a rule of its own, so that the one-open-alert-per-rule index never refuses it). */
+async function freshAlertOfUser(): Promise<string> {
+  const { rows } = await server.database.pool.query(
+    "INSERT INTO alerts (rule_id, user_id, period_start, message) VALUES ($1, $2, CURRENT_DATE, 'test') RETURNING id",
+    [await freshRule(), world.users.user.id],
+  );
+  return String(rows[0].id);
+}
+
+const alertStatus = async (alertId: string) =>
+  (await server.database.pool.query("SELECT status FROM alerts WHERE id = $1", [alertId])).rows[0].status as string;
 const CALCULATION_RUN = `query($id: ID!) { calculationRun(id: $id) { id status } }`;
 
 let runsBeforeCall = 0;
@@ -398,6 +431,39 @@ const operations: Case[] = [
   { field: "calculationHealth", doc: `{ calculationHealth { unfinishedRuns lastDay { runs } schedules { aggregationPeriod } } }`,
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        OK],
     check: (health) => expect(health.schedules).toHaveLength(4) },
+  { field: "alertRules", doc: `{ alertRules { id kind } }`,
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        OK] },
+  { field: "alerts", label: "alerts (no team: the viewer's scope)", doc: `{ alerts { id status } }`,
+    expect:                                                             [ANON,     DENY, DENY,     OK,         OK,          OK] },
+  { field: "alerts", label: "alerts(teamId: team)", doc: `query($teamId: ID) { alerts(teamId: $teamId) { id user { id } } }`,
+    vars: async () => ({ teamId: id(world.team), alertId: await freshAlertOfUser() }),
+    expect:                                                             [ANON,     DENY, DENY,     OK,         DENY,        OK],
+    check: (alerts, _role, vars) => expect(alerts).toContainEqual({ id: vars.alertId, user: { id: id(world.users.user) } }) },
+  { field: "createAlertRule", doc: CREATE_RULE,
+    vars: async () => {
+      rulesBeforeCall = await ruleCount();
+      return { input: { name: unique("rule"), kind: "SCORE_DROP" } };
+    },
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        OK],
+    check: async (rule) => {
+      expect(rule).toMatchObject({ kind: "SCORE_DROP", threshold: 10 });
+      expect(await ruleCount()).toBe(rulesBeforeCall + 1);
+    },
+    unchanged: async () => expect(await ruleCount()).toBe(rulesBeforeCall) },
+  { field: "updateAlertRule", doc: UPDATE_RULE,
+    vars: async () => ({ id: String(await freshRule()), input: { threshold: 25 } }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        OK],
+    check: (rule) => expect(rule.threshold).toBe(25),
+    unchanged: async (vars) => expect(await ruleThreshold(vars.id)).toBe(10) },
+  { field: "acknowledgeAlert", label: "acknowledgeAlert (about user)", doc: ACK_ALERT,
+    vars: async () => ({ id: await freshAlertOfUser() }),
+    expect:                                                             [ANON,     DENY, DENY,     OK,         DENY,        OK],
+    check: (alert) => expect(alert.status).toBe("ACKNOWLEDGED"),
+    unchanged: async (vars) => expect(await alertStatus(vars.id)).toBe("open") },
+  { field: "setTeamNotifications", label: "setTeamNotifications(teamId: team)", doc: SET_NOTIFICATIONS,
+    vars: () => ({ teamId: id(world.team), input: { emails: [`${unique("ops")}@example.com`] } }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        OK],
+    check: (settings, _role, vars) => expect(settings.emails).toEqual(vars.input.emails) },
   { field: "previewKpiDefinition", label: "previewKpiDefinition (for user)", doc: PREVIEW,
     vars: () => ({ input: previewInput(), userId: id(world.users.user) }),
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        OK],
@@ -449,6 +515,15 @@ const unknownIds: Case[] = [
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
   { field: "calculateKpis", label: 'calculateKpis(teamId: "99999999")', doc: CALCULATE_KPIS,
     vars: () => ({ input: { teamId: "99999999" } }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "acknowledgeAlert", label: 'acknowledgeAlert(id: "99999999")', doc: ACK_ALERT,
+    vars: () => ({ id: "99999999" }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "setTeamNotifications", label: 'setTeamNotifications(teamId: "99999999")', doc: SET_NOTIFICATIONS,
+    vars: () => ({ teamId: "99999999", input: { emails: [] } }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
+  { field: "updateAlertRule", label: 'updateAlertRule(id: "99999999")', doc: UPDATE_RULE,
+    vars: () => ({ id: "99999999", input: { threshold: 20 } }),
     expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        MISSING] },
   { field: "previewKpiDefinition", label: 'previewKpiDefinition(userId: "99999999")', doc: PREVIEW,
     vars: () => ({ input: previewInput(), userId: "99999999" }),
@@ -963,6 +1038,21 @@ describe("Team.averages", () => {
     expect(errorsByPath(res)).toEqual({ [`user.teams.${sideIndex}.averages`]: "FORBIDDEN" });
     expect(sideIndex).toBeGreaterThanOrEqual(0);
     expect(res.data!.user).toBeNull();
+  });
+});
+
+describe("Team.notificationSettings (admins and the team's manager)", () => {
+  const doc = `query($id: ID!) { team(id: $id) { name notificationSettings { emails hasWebhookSecret } } }`;
+
+  it.each(["teamManager", "admin"] as const)("%s reads them", async (role) => {
+    const res = await server.gql(doc, { id: id(world.team) }, world.tokens[role]);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.team.notificationSettings).toEqual({ emails: expect.any(Array), hasWebhookSecret: false });
+  });
+
+  it("a member sees the team but not where its alerts go", async () => {
+    const res = await server.gql(doc, { id: id(world.team) }, world.tokens.user);
+    expect(errorsByPath(res)).toEqual({ "team.notificationSettings": "FORBIDDEN" });
   });
 });
 

@@ -154,6 +154,8 @@ describe("rule map", () => {
           !/: (allow|isAuthenticated)( \(\*\))?$/.test(line) && !line.startsWith("Mutation.") && !line.startsWith("AuditEntry."),
       );
     expect(open).toEqual([
+      "Query.alertRules: isAdmin",
+      "Query.alerts: or(isAdmin, isManager)",
       "Query.apiKeys: isSelfOrAdminByOptionalArg:userId",
       "Query.auditLog: isAdmin",
       "Query.calculationHealth: isAdmin",
@@ -175,6 +177,7 @@ describe("rule map", () => {
       "KpiMeasurement.calculationMetadata: isAdmin",
       "Team.averages: canViewParentTeam",
       "Team.members: canViewParentTeam",
+      "Team.notificationSettings: or(isAdmin, managesParentTeam)",
       "Team.trend: canViewParentTeam",
       "TeamMember.kpis: canSeeParentMember",
       "TeamMember.overallScore: canSeeParentMember",

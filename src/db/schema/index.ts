@@ -7,3 +7,4 @@ export * from "./snapshots.js";
 export * from "./audit.js";
 export * from "./calculation-runs.js";
 export * from "./api-keys.js";
+export * from "./alerts.js";

@@ -1,0 +1,71 @@
+import { createTransport, type Transporter } from "nodemailer";
+import { sign } from "../hooks/signature.js";
+import type { AlertNotice } from "./deliveries.js";
+
+export interface NotifierSettings {
+  /** nodemailer's SMTP URL (smtp://user:pass@host:587); without it no e-mail is sent. */
+  smtpUrl?: string;
+  emailFrom: string;
+  timeoutMs: number;
+  /** Where the e-mail's link points: the server's public URL. */
+  publicUrl?: string;
+}
+
+/** Sends one notification; throws on failure so that the delivery's job retries it. */
+export class Notifier {
+  private mailer?: Transporter;
+
+  constructor(private readonly settings: NotifierSettings) {}
+
+  get emailEnabled(): boolean {
+    return this.settings.smtpUrl !== undefined;
+  }
+
+  async send(notice: AlertNotice): Promise<void> {
+    if (notice.channel === "webhook") return this.post(notice);
+    return this.mail(notice);
+  }
+
+  /** A JSON POST; the body is signed with the team's secret when it has one (X-Hub-Signature-256). */
+  private async post(notice: AlertNotice): Promise<void> {
+    const body = JSON.stringify({ type: "alert.raised", alert: notice.alert });
+    const response = await fetch(notice.target, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "kpi-server-alerts",
+        // The same delivery id on every retry, so that a receiver can drop duplicates.
+        "x-kpi-delivery": String(notice.deliveryId),
+        ...(notice.webhookSecret && { "x-hub-signature-256": sign(body, notice.webhookSecret) }),
+      },
+      body,
+      redirect: "error",
+      signal: AbortSignal.timeout(this.settings.timeoutMs),
+    });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`webhook answered HTTP ${response.status}`);
+  }
+
+  private async mail(notice: AlertNotice): Promise<void> {
+    if (!this.settings.smtpUrl) throw new Error("SMTP_URL is not set");
+    this.mailer ??= createTransport(this.settings.smtpUrl, { from: this.settings.emailFrom });
+    const { alert } = notice;
+    const lines = [
+      `${alert.user.name}: ${alert.message}.`,
+      "",
+      `Rule: ${alert.rule.name}`,
+      `Since: ${alert.periodStart}`,
+      ...(this.settings.publicUrl ? ["", `Acknowledge it in the KPI dashboard (${this.settings.publicUrl}).`] : []),
+    ];
+    await this.mailer.sendMail({
+      to: notice.target,
+      subject: `KPI alert: ${alert.user.name}: ${alert.message}`,
+      text: lines.join("\n"),
+      headers: { "x-kpi-delivery": String(notice.deliveryId) },
+    });
+  }
+
+  close(): void {
+    this.mailer?.close();
+  }
+}

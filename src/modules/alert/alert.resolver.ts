@@ -1,0 +1,114 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { type AlertRow, type AlertRuleRow, type TeamRow } from "../../db/schema/index.js";
+import type { Context } from "../../graphql/context.js";
+import { parseId } from "../../lib/errors.js";
+import { boundedLimit } from "../../lib/limits.js";
+import { UserKpi } from "../assignment/assignment.type.js";
+import { KpiDefinition } from "../definition/definition.type.js";
+import { Team } from "../team/team.type.js";
+import { User } from "../user/user.type.js";
+import {
+  Alert,
+  AlertRule,
+  AlertStatus,
+  CreateAlertRuleInput,
+  TeamNotificationSettings,
+  TeamNotificationsInput,
+  UpdateAlertRuleInput,
+} from "./alert.type.js";
+
+export const MAX_ALERTS = 500;
+
+@Resolver(() => Alert)
+export class AlertResolver {
+  @Query(() => [AlertRule], { description: "Admins." })
+  alertRules(@Ctx() ctx: Context): Promise<AlertRuleRow[]> {
+    return ctx.services.alerts.listRules();
+  }
+
+  @Query(() => [Alert], {
+    description:
+      "Newest first. Admins: all alerts, or one team's; managers: those about the members of the teams they manage. Users see none.",
+  })
+  alerts(
+    @Ctx() ctx: Context,
+    @Arg("teamId", () => ID, { nullable: true }) teamId?: string | null,
+    @Arg("status", () => AlertStatus, { nullable: true }) status?: AlertStatus | null,
+    @Arg("limit", () => Int, { nullable: true, defaultValue: 50 }) limit = 50,
+  ): Promise<AlertRow[]> {
+    return ctx.services.alerts.list(ctx.access, {
+      teamId: teamId == null ? undefined : parseId(teamId, "teamId"),
+      status: status ?? undefined,
+      limit: boundedLimit(limit, MAX_ALERTS),
+    });
+  }
+
+  @Mutation(() => AlertRule, { description: "Admins. Settings the kind does not use are refused." })
+  createAlertRule(@Arg("input", () => CreateAlertRuleInput) input: CreateAlertRuleInput, @Ctx() ctx: Context) {
+    return ctx.services.alerts.createRule(ctx.viewer!.id, {
+      ...input,
+      kpiDefinitionId: input.kpiDefinitionId == null ? null : parseId(input.kpiDefinitionId, "kpiDefinitionId"),
+    });
+  }
+
+  @Mutation(() => AlertRule, { description: "Admins." })
+  updateAlertRule(
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => UpdateAlertRuleInput) input: UpdateAlertRuleInput,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.alerts.updateRule(ctx.viewer!.id, parseId(id), input);
+  }
+
+  @Mutation(() => Alert, { description: "A manager of the user's team (or an admin) has seen it. Idempotent." })
+  acknowledgeAlert(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<AlertRow> {
+    return ctx.services.alerts.acknowledge(ctx.access, parseId(id));
+  }
+
+  @Mutation(() => TeamNotificationSettings, { description: "Admins: where a team's alerts go besides its manager's e-mail." })
+  async setTeamNotifications(
+    @Arg("teamId", () => ID) teamId: string,
+    @Arg("input", () => TeamNotificationsInput) input: TeamNotificationsInput,
+    @Ctx() ctx: Context,
+  ): Promise<TeamNotificationSettings> {
+    const row = await ctx.services.alerts.setTeamNotifications(parseId(teamId, "teamId"), input);
+    return { webhookUrl: row.webhookUrl, hasWebhookSecret: row.webhookSecret !== null, emails: row.emails };
+  }
+
+  @FieldResolver(() => AlertRule)
+  rule(@Root() alert: AlertRow, @Ctx() ctx: Context) {
+    return ctx.loaders.alertRuleById.load(alert.ruleId);
+  }
+
+  @FieldResolver(() => User)
+  user(@Root() alert: AlertRow, @Ctx() ctx: Context) {
+    return ctx.loaders.userById.load(alert.userId);
+  }
+
+  @FieldResolver(() => UserKpi, { nullable: true, description: "Null for SCORE_DROP alerts (the overall score)." })
+  userKpi(@Root() alert: AlertRow, @Ctx() ctx: Context) {
+    return alert.userKpiId === null ? null : ctx.loaders.userKpiById.load(alert.userKpiId);
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  acknowledgedBy(@Root() alert: AlertRow, @Ctx() ctx: Context) {
+    return alert.acknowledgedBy === null ? null : ctx.loaders.userById.load(alert.acknowledgedBy);
+  }
+}
+
+@Resolver(() => AlertRule)
+export class AlertRuleResolver {
+  @FieldResolver(() => KpiDefinition, { nullable: true, description: "Only this KPI; null when the rule is not scoped to one." })
+  kpiDefinition(@Root() rule: AlertRuleRow, @Ctx() ctx: Context) {
+    return rule.kpiDefinitionId === null ? null : ctx.loaders.definitionById.load(rule.kpiDefinitionId);
+  }
+}
+
+@Resolver(() => Team)
+export class TeamNotificationsResolver {
+  @FieldResolver(() => TeamNotificationSettings, { description: "Admins and the team's manager." })
+  async notificationSettings(@Root() team: TeamRow, @Ctx() ctx: Context): Promise<TeamNotificationSettings> {
+    const row = await ctx.services.alerts.teamNotifications(team.id);
+    return { webhookUrl: row?.webhookUrl ?? null, hasWebhookSecret: row?.webhookSecret != null, emails: row?.emails ?? [] };
+  }
+}

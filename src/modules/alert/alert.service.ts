@@ -1,0 +1,191 @@
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import {
+  alertRules,
+  alerts,
+  kpiDefinitions,
+  teamMembers,
+  teamNotificationSettings,
+  teams,
+  type AlertRow,
+  type AlertRuleRow,
+  type AlertStatusValue,
+  type AlertKindValue,
+  type TeamNotificationSettingsRow,
+} from "../../db/schema/index.js";
+import { validateRule, type RuleFields } from "../../alerts/rule-validation.js";
+import { badInput, conflict, forbidden, notFound, requireText } from "../../lib/errors.js";
+import type { Access } from "../../permissions/access.js";
+import { appendAudit } from "../audit/audit.store.js";
+
+export interface AlertQuery {
+  teamId?: number;
+  status?: AlertStatusValue;
+  limit: number;
+}
+
+const MAX_TEAM_EMAILS = 20;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Alert rules (admins), alerts (the managers of the users' teams) and where teams' alerts go. */
+export class AlertService {
+  constructor(private readonly db: Db) {}
+
+  listRules(): Promise<AlertRuleRow[]> {
+    return this.db.select().from(alertRules).orderBy(alertRules.id);
+  }
+
+  async createRule(actorId: number, input: RuleFields & { name: string; kind: AlertKindValue }): Promise<AlertRuleRow> {
+    const name = requireText(input.name, "name");
+    const fields = validateRule(input.kind, input);
+    if (fields.kpiDefinitionId !== null) await this.requireDefinition(fields.kpiDefinitionId);
+    return this.db.transaction(async (tx) => {
+      const [rule] = await tx
+        .insert(alertRules)
+        .values({ name, kind: input.kind, ...fields, createdBy: actorId })
+        .returning();
+      await appendAudit(tx, { actorId, action: "alert_rule.create", entityType: "alert_rule", entityId: rule!.id, after: rule });
+      return rule!;
+    });
+  }
+
+  async updateRule(
+    actorId: number,
+    id: number,
+    changes: Omit<RuleFields, "category" | "kpiDefinitionId"> & { name?: string | null; isActive?: boolean | null },
+  ): Promise<AlertRuleRow> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx.select().from(alertRules).where(eq(alertRules.id, id)).for("update");
+      if (!before) throw notFound("AlertRule", id);
+      const merged = validateRule(before.kind, {
+        threshold: changes.threshold === undefined ? before.threshold : changes.threshold,
+        periods: changes.periods === undefined ? before.periods : changes.periods,
+        graceDays: changes.graceDays === undefined ? before.graceDays : changes.graceDays,
+        category: before.category,
+        kpiDefinitionId: before.kpiDefinitionId,
+      });
+      const [after] = await tx
+        .update(alertRules)
+        .set({
+          ...merged,
+          name: changes.name == null ? undefined : requireText(changes.name, "name"),
+          isActive: changes.isActive ?? undefined,
+          updatedAt: new Date(),
+        })
+        .where(eq(alertRules.id, id))
+        .returning();
+      await appendAudit(tx, { actorId, action: "alert_rule.update", entityType: "alert_rule", entityId: id, before, after });
+      return after!;
+    });
+  }
+
+  /**
+   * Newest first. Admins: every alert, or a team's; managers: the alerts about members of the
+   * teams they manage (one of them with teamId). Nobody else sees alerts.
+   */
+  async list(access: Access, query: AlertQuery): Promise<AlertRow[]> {
+    let teamIds: number[] | undefined;
+    if (query.teamId !== undefined) {
+      if (!access.isAdmin && !(await access.managesTeam(query.teamId))) throw forbidden();
+      if (access.isAdmin) await this.requireTeam(query.teamId);
+      teamIds = [query.teamId];
+    } else if (!access.isAdmin) {
+      teamIds = [...(await access.managedTeamIds())];
+      if (teamIds.length === 0) return [];
+    }
+    const conditions: SQL[] = [];
+    if (teamIds) {
+      conditions.push(
+        inArray(
+          alerts.userId,
+          this.db.select({ id: teamMembers.userId }).from(teamMembers).where(inArray(teamMembers.teamId, teamIds)),
+        ),
+      );
+    }
+    if (query.status) conditions.push(eq(alerts.status, query.status));
+    return this.db
+      .select()
+      .from(alerts)
+      .where(and(...conditions))
+      .orderBy(desc(alerts.raisedAt), desc(alerts.id))
+      .limit(query.limit);
+  }
+
+  /** Acknowledging says a manager has seen it: it stays until its condition clears. Idempotent. */
+  async acknowledge(access: Access, id: number): Promise<AlertRow> {
+    const [found] = await this.db.select().from(alerts).where(eq(alerts.id, id));
+    if (!found) {
+      if (access.isAdmin) throw notFound("Alert", id);
+      throw forbidden();
+    }
+    if (!access.isAdmin && !(await access.managesUser(found.userId))) throw forbidden();
+    if (found.status === "resolved") throw conflict(`Alert ${id} is already resolved`);
+    if (found.status === "acknowledged") return found;
+    const [after] = await this.db
+      .update(alerts)
+      .set({ status: "acknowledged", acknowledgedAt: new Date(), acknowledgedBy: access.viewer!.id })
+      .where(and(eq(alerts.id, id), eq(alerts.status, "open")))
+      .returning();
+    // Resolved between the read and the write: say so rather than pretend.
+    if (!after) throw conflict(`Alert ${id} changed meanwhile; read it again`);
+    return after;
+  }
+
+  async teamNotifications(teamId: number): Promise<TeamNotificationSettingsRow | undefined> {
+    const [row] = await this.db.select().from(teamNotificationSettings).where(eq(teamNotificationSettings.teamId, teamId));
+    return row;
+  }
+
+  /**
+   * Admins set where a team's alerts go: a webhook makes this server POST to any address it can
+   * reach, which is not for every manager to choose.
+   */
+  async setTeamNotifications(
+    teamId: number,
+    input: { webhookUrl?: string | null; webhookSecret?: string | null; emails?: string[] | null },
+  ): Promise<TeamNotificationSettingsRow> {
+    await this.requireTeam(teamId);
+    const values: Partial<TeamNotificationSettingsRow> = {};
+    if (input.webhookUrl !== undefined) values.webhookUrl = input.webhookUrl === null ? null : webhookUrl(input.webhookUrl);
+    if (input.webhookSecret != null) {
+      if (input.webhookSecret.length < 16) throw badInput("webhookSecret", "must be at least 16 characters");
+      values.webhookSecret = input.webhookSecret;
+    }
+    if (input.emails != null) {
+      if (input.emails.length > MAX_TEAM_EMAILS) throw badInput("emails", `at most ${MAX_TEAM_EMAILS} addresses`);
+      const emails = [...new Set(input.emails.map((email) => email.trim().toLowerCase()))];
+      const bad = emails.findIndex((email) => !EMAIL.test(email) || email.length > 254);
+      if (bad !== -1) throw badInput(`emails[${bad}]`, "is not an e-mail address");
+      values.emails = emails;
+    }
+    const [row] = await this.db
+      .insert(teamNotificationSettings)
+      .values({ teamId, ...values })
+      .onConflictDoUpdate({ target: teamNotificationSettings.teamId, set: { ...values, updatedAt: sql`now()` } })
+      .returning();
+    return row!;
+  }
+
+  private async requireTeam(id: number): Promise<void> {
+    const [team] = await this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, id));
+    if (!team) throw notFound("Team", id);
+  }
+
+  private async requireDefinition(id: number): Promise<void> {
+    const [found] = await this.db.select({ id: kpiDefinitions.id }).from(kpiDefinitions).where(eq(kpiDefinitions.id, id));
+    if (!found) throw notFound("KpiDefinition", id);
+  }
+}
+
+function webhookUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw badInput("webhookUrl", "is not a URL");
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw badInput("webhookUrl", "must be an http(s) URL");
+  if (url.username || url.password)
+    throw badInput("webhookUrl", "must not carry credentials; use webhookSecret to sign the bodies");
+  return url.toString();
+}

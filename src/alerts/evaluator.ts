@@ -58,6 +58,9 @@ function named(sql: string, values: Record<string, unknown>): { text: string; va
   };
 }
 
+/** A condition that already has an open or acknowledged alert raises nothing (alerts_active_unique). */
+const ONE_ACTIVE_ALERT = `ON CONFLICT (rule_id, user_id, coalesce(user_kpi_id, 0)) WHERE status <> 'resolved' DO NOTHING`;
+
 const OUTCOME = `SELECT coalesce((SELECT array_agg(id) FROM raised), '{}') AS raised, coalesce((SELECT array_agg(id) FROM resolved), '{}') AS resolved`;
 
 /** Each period kind's window: its `periods` latest completed periods by today. */
@@ -68,6 +71,19 @@ function windows(today: string, periods: number) {
     firsts: AGGREGATIONS.map((aggregation, i) => shiftPeriod(aggregation, latest[i]!, -(periods - 1)).start),
     latestStarts: latest.map((period) => period.start),
     latestEnds: latest.map((period) => period.end),
+  };
+}
+
+/** The parameters WINDOWS and SCOPED_ASSIGNMENTS read. */
+function scopeParameters(w: ReturnType<typeof windows>, rule: AlertRuleRow, userIds: readonly number[] | null) {
+  return {
+    aggregations: w.aggregations,
+    firsts: w.firsts,
+    latest_starts: w.latestStarts,
+    latest_ends: w.latestEnds,
+    category: rule.category,
+    definition: rule.kpiDefinitionId,
+    users: userIds,
   };
 }
 
@@ -99,7 +115,7 @@ async function belowTarget(pool: pg.Pool, rule: AlertRuleRow, today: string, use
          format('%s: achievement below %s%% for %s periods in a row', name, $threshold::numeric::float8, $periods::int),
          jsonb_build_object('threshold', $threshold::numeric::float8, 'periods', $periods::int, 'achievements', achievements)
        FROM judged WHERE below = $periods::int
-       ON CONFLICT (rule_id, user_id, coalesce(user_kpi_id, 0)) WHERE status <> 'resolved' DO NOTHING
+       ${ONE_ACTIVE_ALERT}
        RETURNING id
      ),
      resolved AS (
@@ -109,18 +125,7 @@ async function belowTarget(pool: pg.Pool, rule: AlertRuleRow, today: string, use
        RETURNING a.id
      )
      ${OUTCOME}`,
-    {
-      aggregations: w.aggregations,
-      firsts: w.firsts,
-      latest_starts: w.latestStarts,
-      latest_ends: w.latestEnds,
-      category: rule.category,
-      definition: rule.kpiDefinitionId,
-      users: userIds,
-      threshold,
-      periods,
-      rule: rule.id,
-    },
+    { ...scopeParameters(w, rule, userIds), threshold, periods, rule: rule.id },
   );
   return outcome(await pool.query(query.text, query.values));
 }
@@ -142,7 +147,7 @@ async function missingMeasurement(pool: pg.Pool, rule: AlertRuleRow, today: stri
          format('%s: no value for the period %s to %s', name, latest_start, latest_end),
          jsonb_build_object('periodStart', latest_start, 'periodEnd', latest_end)
        FROM judged WHERE NOT measured
-       ON CONFLICT (rule_id, user_id, coalesce(user_kpi_id, 0)) WHERE status <> 'resolved' DO NOTHING
+       ${ONE_ACTIVE_ALERT}
        RETURNING id
      ),
      resolved AS (
@@ -152,16 +157,7 @@ async function missingMeasurement(pool: pg.Pool, rule: AlertRuleRow, today: stri
        RETURNING a.id
      )
      ${OUTCOME}`,
-    {
-      aggregations: w.aggregations,
-      firsts: w.firsts,
-      latest_starts: w.latestStarts,
-      latest_ends: w.latestEnds,
-      category: rule.category,
-      definition: rule.kpiDefinitionId,
-      users: userIds,
-      rule: rule.id,
-    },
+    { ...scopeParameters(w, rule, userIds), rule: rule.id },
   );
   return outcome(await pool.query(query.text, query.values));
 }
@@ -191,7 +187,7 @@ async function scoreDrop(pool: pg.Pool, rule: AlertRuleRow, today: string, userI
          format('Overall score fell from %s to %s (more than %s points)', previous, latest, $threshold::numeric::float8),
          jsonb_build_object('previous', previous::float8, 'previousDate', previous_date, 'latest', latest::float8, 'threshold', $threshold::numeric::float8)
        FROM judged WHERE dropped
-       ON CONFLICT (rule_id, user_id, coalesce(user_kpi_id, 0)) WHERE status <> 'resolved' DO NOTHING
+       ${ONE_ACTIVE_ALERT}
        RETURNING id
      ),
      resolved AS (

@@ -11,6 +11,7 @@ import { buildDefinition } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { until } from "../helpers/waiting.js";
 
 /**
  * Alerts over a scripted series of periods (relative to today, so they hold on any day), their
@@ -160,15 +161,6 @@ async function alertsOf(ruleId: string, token = admin) {
   return res.data!.alerts.filter((alert: { rule: { id: string } }) => alert.rule.id === ruleId);
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 150; i++) {
-    const value = await read();
-    if (done(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe("BELOW_TARGET", () => {
   it("raises once per streak, resolves when the latest period meets the threshold, and raises again on a new streak", async () => {
     const rule = await createRule({ kind: "BELOW_TARGET", category: "sales" }); // defaults: 80 % for 3 periods
@@ -271,11 +263,7 @@ describe("notifications", () => {
     expect(raised).toHaveLength(1);
 
     const ofRule = () => received.filter((call) => JSON.parse(call.body).alert.rule.id === Number(rule));
-    await until(
-      async () => ofRule().length,
-      (n) => n >= 3,
-      "the webhook's third attempt",
-    );
+    await until("the webhook's third attempt", async () => ofRule().length >= 3);
     const calls = ofRule();
     expect(calls.map((call) => call.answered)).toEqual([500, 500, 200]);
     const deliveryIds = new Set(calls.map((call) => call.headers["x-kpi-delivery"]));
@@ -297,17 +285,13 @@ describe("notifications", () => {
       },
     });
 
-    const deliveries = await until(
-      async () =>
-        (
-          await server.database.pool.query(
-            "SELECT channel, target, status, attempts FROM alert_deliveries WHERE alert_id = $1 ORDER BY channel, target",
-            [raised[0]],
-          )
-        ).rows,
-      (rows) => rows.every((row) => row.status === "sent"),
-      "every delivery sent",
-    );
+    const deliveries = await until("every delivery sent", async () => {
+      const { rows } = await server.database.pool.query(
+        "SELECT channel, target, status, attempts FROM alert_deliveries WHERE alert_id = $1 ORDER BY channel, target",
+        [raised[0]],
+      );
+      return rows.every((row) => row.status === "sent") && rows;
+    });
     expect(deliveries).toEqual([
       { channel: "email", target: "ops@example.com", status: "sent", attempts: 1 },
       { channel: "email", target: world.users.teamManager.email, status: "sent", attempts: 1 },
@@ -329,11 +313,10 @@ describe("notifications", () => {
       admin,
     );
     expect(res.errors).toBeUndefined();
-    const alerts = await until(
-      () => alertsOf(rule),
-      (list) => list.length === 1,
-      "the alert raised by the manual entry",
-    );
+    const alerts = await until("the alert raised by the manual entry", async () => {
+      const list = await alertsOf(rule);
+      return list.length === 1 && list;
+    });
     expect(alerts[0]).toMatchObject({ status: "OPEN", userKpi: { id: String(salesAssignment.id) } });
   });
 });

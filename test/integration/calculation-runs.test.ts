@@ -8,6 +8,7 @@ import { buildUser } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { finishedRun } from "../helpers/waiting.js";
 
 /**
  * Calculation runs end to end: calculateKpis queues a run, the server's worker (Agenda on the
@@ -114,16 +115,7 @@ afterAll(async () => {
   intercom?.close();
 });
 
-async function waitForRun(id: string, token = admin) {
-  for (let i = 0; i < 200; i++) {
-    const res = await server.gql(RUN, { id }, token);
-    expect(res.errors).toBeUndefined();
-    const run = res.data!.calculationRun;
-    if (!["QUEUED", "RUNNING"].includes(run.status)) return run;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`run ${id} did not finish`);
-}
+const waitForRun = (id: string, token = admin) => finishedRun(server, RUN, id, token);
 
 const measurementsOf = async (definitionId: string) =>
   (

@@ -10,6 +10,7 @@ import { buildUser } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { finishedRun } from "../helpers/waiting.js";
 
 /**
  * JOBS_MONGODB_URL: Agenda's jobs in MongoDB, everything of ours (runs, batches, measurements) in
@@ -110,16 +111,7 @@ describe.skipIf(!MONGODB_URL)("calculation runs with JOBS_MONGODB_URL (Agenda's 
     await database?.drop();
   });
 
-  async function waitForRun(id: string) {
-    for (let i = 0; i < 200; i++) {
-      const res = await server.gql(RUN, { id }, admin);
-      expect(res.errors).toBeUndefined();
-      const run = res.data!.calculationRun;
-      if (!["QUEUED", "RUNNING"].includes(run.status)) return run;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`run ${id} did not finish`);
-  }
+  const waitForRun = (id: string) => finishedRun(server, RUN, id, admin);
 
   it("calculates a run end to end, its jobs in MongoDB and its batches and measurements in PostgreSQL", async () => {
     const queued = await server.gql(CALCULATE_KPIS, { input: { kpiDefinitionId: definitionId } }, admin);

@@ -9,6 +9,7 @@ import { buildUser } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { finishedRun } from "../helpers/waiting.js";
 
 /**
  * Recalculations nobody schedules: a recorded value recalculates the formula KPIs over it, a signed
@@ -92,16 +93,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function waitForRun(id: string) {
-  for (let i = 0; i < 200; i++) {
-    const res = await server.gql(RUN, { id }, admin);
-    expect(res.errors).toBeUndefined();
-    const run = res.data!.calculationRun;
-    if (!["QUEUED", "RUNNING"].includes(run.status)) return run;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`run ${id} did not finish`);
-}
+const waitForRun = (id: string) => finishedRun(server, RUN, id, admin);
 
 async function runIds(trigger: string): Promise<string[]> {
   const { rows } = await server.database.pool.query<{ id: number }>(

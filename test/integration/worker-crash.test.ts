@@ -16,6 +16,7 @@ import { lastMonth } from "../helpers/calculation.js";
 import { buildDefinition, buildUser } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { TEST_JWT_SECRET } from "../helpers/server.js";
+import { until } from "../helpers/waiting.js";
 
 /**
  * Crash takeover: a worker process killed with SIGKILL mid-run (no shutdown, no hand-back) leaves
@@ -152,16 +153,6 @@ async function queueRun(services: Services, selection: { userKpiIds: number[] })
   });
   await services.jobs.queueRun(run.id);
   return run.id;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function batchesOf(runId: number) {

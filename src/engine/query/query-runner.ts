@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
+import { batchedQuery, statementText } from "./batched-query.js";
 import { bindNamedParameters, type BoundQuery } from "./named-parameters.js";
 import type { SourceConnection, SourceConnections } from "./source-connections.js";
 
@@ -27,6 +28,14 @@ const TYPE_NAMES: Record<number, string> = {
 export interface QueryExecutor {
   run(source: QuerySource, subject: CalculationSubject): Promise<SourceResult>;
 }
+
+/** Runs one definition's query for many users of one period in one statement (see batchedQuery). */
+export interface BatchQueryExecutor extends QueryExecutor {
+  runMany(source: QuerySource, subjects: readonly CalculationSubject[]): Promise<BatchResult[]>;
+}
+
+/** A subject's result in a batch, or why its rows are not a KPI value (as if its query had run alone). */
+export type BatchResult = SourceResult | CalculationError;
 
 type Transaction = (
   connection: SourceConnection,
@@ -98,19 +107,20 @@ export class QueryRunner implements QueryExecutor {
   private async execute(
     connectionName: string,
     query: BoundQuery,
-    limit: number,
+    limit: number | null,
     transaction: Transaction,
   ): Promise<pg.QueryArrayResult> {
     const connection = this.connections.get(connectionName);
     if (!connection) {
       throw new CalculationError(`unknown connection "${connectionName}" (known: ${this.connections.names().join(", ")})`);
     }
-    const text = query.text.trim().replace(/;+\s*$/, "");
+    const text = statementText(query.text);
     try {
       return await transaction(connection, (client) =>
-        // The newline before the closing parenthesis keeps a trailing `-- comment` from swallowing it.
         client.query({
-          text: `SELECT * FROM (\n${text}\n) AS kpi_query LIMIT ${limit}`,
+          // The newline before the closing parenthesis keeps a trailing `-- comment` from swallowing it.
+          // A batch (limit null) caps each subject's rows itself.
+          text: limit === null ? text : `SELECT * FROM (\n${text}\n) AS kpi_query LIMIT ${limit}`,
           values: query.values,
           rowMode: "array",
           queryMode: "extended",
@@ -127,7 +137,7 @@ export class QueryRunner implements QueryExecutor {
  * and again after a failed query (a failure aborts the transaction). Queries run one at a time, so a
  * failure never lands on another query's transaction.
  */
-export class QuerySession implements QueryExecutor {
+export class QuerySession implements BatchQueryExecutor {
   private readonly open = new Map<string, pg.PoolClient>();
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -135,7 +145,7 @@ export class QuerySession implements QueryExecutor {
     private readonly execute: (
       name: string,
       query: BoundQuery,
-      limit: number,
+      limit: number | null,
       transaction: Transaction,
     ) => Promise<pg.QueryArrayResult>,
     private readonly setupSql: (connection: SourceConnection) => string,
@@ -144,6 +154,15 @@ export class QuerySession implements QueryExecutor {
   run(source: QuerySource, subject: CalculationSubject): Promise<SourceResult> {
     const result = this.tail.then(() =>
       runQuery(source, subject, (name, query, limit) => this.execute(name, query, limit, this.shared)),
+    );
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** One statement for all `subjects` (of one period); throws CalculationError if it fails as a whole. */
+  runMany(source: QuerySource, subjects: readonly CalculationSubject[]): Promise<BatchResult[]> {
+    const result = this.tail.then(() =>
+      runQueryBatch(source, subjects, (name, query) => this.execute(name, query, null, this.shared)),
     );
     this.tail = result.catch(() => undefined);
     return result;
@@ -204,6 +223,62 @@ async function runQuery(
     durationMs: Math.round((performance.now() - started) * 10) / 10,
   };
   return interpret(result, metadata);
+}
+
+/**
+ * Runs a batched query and splits its rows by subject, each read as if its query had run alone. A
+ * subject without an external id the query needs is skipped, as alone.
+ */
+async function runQueryBatch(
+  source: QuerySource,
+  subjects: readonly CalculationSubject[],
+  execute: (connectionName: string, query: BoundQuery) => Promise<pg.QueryArrayResult>,
+): Promise<BatchResult[]> {
+  const results = new Array<BatchResult>(subjects.length);
+  const runnable: number[] = [];
+  subjects.forEach((subject, i) => {
+    const bound = bindNamedParameters(source.query, subject);
+    if ("missingExternalId" in bound) {
+      results[i] = { kind: "skipped", reason: `no ${bound.missingExternalId} id`, metadata: { source: "database" } };
+    } else runnable.push(i);
+  });
+  if (runnable.length === 0) return results;
+  const batch = batchedQuery(
+    source.query,
+    runnable.map((i) => subjects[i]!),
+  );
+  if (!batch) throw new CalculationError("the subjects of a batched query must share one period");
+  const connection = source.connection ?? "default";
+  const started = performance.now();
+  const result = await execute(connection, batch.query);
+  const durationMs = Math.round((performance.now() - started) * 10) / 10;
+  const rowsBySubject = new Map<number, unknown[][]>();
+  for (const row of result.rows) {
+    const n = Number(row[0]);
+    const rows = rowsBySubject.get(n) ?? [];
+    rows.push(row.slice(1));
+    rowsBySubject.set(n, rows);
+  }
+  const fields = result.fields.slice(1);
+  runnable.forEach((i, k) => {
+    const rows = rowsBySubject.get(k + 1) ?? [];
+    const metadata = {
+      source: "database",
+      connection,
+      query: source.query,
+      parameters: batch.bound[k]!.parameters,
+      rows: rows.length,
+      durationMs,
+      batchedWith: runnable.length,
+    };
+    try {
+      results[i] = interpret({ ...result, rows, fields } as pg.QueryArrayResult, metadata);
+    } catch (error) {
+      if (!(error instanceof CalculationError)) throw error;
+      results[i] = error;
+    }
+  });
+  return results;
 }
 
 const anyExternalId = new Proxy({}, { get: () => "check" }) as Record<string, string>;

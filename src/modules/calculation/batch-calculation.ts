@@ -4,6 +4,7 @@ import { CalculationError, type SourceResult } from "../../engine/outcome.js";
 import type { QueryRunner } from "../../engine/query/query-runner.js";
 import type { Period } from "../../scoring/periods.js";
 import { calculatedMeasurement, type MeasurementWrite } from "./measurement-writer.js";
+import { prefetchQueries, type PrefetchedQueries } from "./query-prefetch.js";
 
 /** One assignment to calculate, with what the engine and the measurement need. */
 export interface CalculableAssignment {
@@ -51,8 +52,9 @@ async function calculateOne(calculator: Calculator, queries: Parameters<Calculat
 }
 
 /**
- * Calculates assignments with `concurrency` workers, each pulling the next one and running its
- * queries in a query session (one read-only transaction, one round trip per query). Results come
+ * Calculates assignments with `concurrency` workers, each pulling the next one. Database queries are
+ * first run once per query and period for all the assignments' users (prefetchQueries); what that
+ * misses runs in the worker's query session (one read-only transaction, one round trip per query). Results come
  * back in the order of `assignments`; `afterEach` lets a long batch report progress (job.touch).
  */
 export async function calculateAssignments(
@@ -62,14 +64,22 @@ export async function calculateAssignments(
   options: { concurrency: number; afterEach?: (done: number) => Promise<void> | void },
 ): Promise<AssignmentResult[]> {
   const results = new Array<AssignmentResult>(assignments.length);
+  const ahead = queries.openSession();
+  let prefetched: PrefetchedQueries;
+  try {
+    prefetched = await prefetchQueries(ahead, assignments);
+  } finally {
+    await ahead.close();
+  }
   let next = 0;
   let done = 0;
   const worker = async () => {
     const session = queries.openSession();
+    const executor = prefetched.over(session);
     try {
       while (next < assignments.length) {
         const index = next++;
-        results[index] = await calculateOne(calculator, session, assignments[index]!);
+        results[index] = await calculateOne(calculator, executor, assignments[index]!);
         await options.afterEach?.(++done);
       }
     } finally {

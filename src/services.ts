@@ -24,11 +24,12 @@ import { CalculationJobs } from "./jobs/calculation-jobs.js";
 import type { StoredMeasurement } from "./jobs/dependents.js";
 import { RunService } from "./modules/run/run.service.js";
 import type { Logger } from "./lib/logger.js";
+import { createLiveEvents } from "./live/live-events.js";
 import type { Metrics } from "./observability/metrics.js";
 
 export interface ServicesOptions {
   log: Logger;
-  /** Whether the database is the embedded one (it cannot LISTEN for job notifications). */
+  /** Whether the database is the embedded one (it cannot LISTEN for job notifications or live events). */
   embedded: boolean;
   /** Where API calls, calculations and runs are counted and timed; none when absent (CLI, benchmarks). */
   metrics?: Metrics;
@@ -46,27 +47,34 @@ export function createServices(
     timeoutMs: config.sources.queryTimeoutMs,
     timeZone: config.scoring.timeZone,
   });
+  const live = createLiveEvents(db.$client, { embedded: options.embedded, log: options.log });
   const calculator = new Calculator(queries, createAdapters(config, options.metrics), (userId, definitionId, period) =>
     kpiValueForPeriod(db.$client, userId, definitionId, period),
   );
   const jobs = new CalculationJobs(
-    { db, calculator, queries, log: options.log, metrics: options.metrics },
+    { db, calculator, queries, log: options.log, metrics: options.metrics, live: live.pubSub },
     { ...config.jobs, timeZone: config.scoring.timeZone, scoreCap: config.scoring.scoreCap, notifications: !options.embedded },
   );
   const runs = new RunService(db, jobs, today);
   // The entry is committed whatever happens here: a recalculation that cannot be queued is logged,
   // and the next scheduled run catches up.
-  const recalculateDependents = async (stored: StoredMeasurement) => {
+  const measurementStored = async (stored: StoredMeasurement) => {
+    const { userId, userKpiId, periodStart, periodEnd } = stored;
+    live.pubSub.publish("measurementRecorded", userId, { userKpiId, periodStart, periodEnd });
     await runs
       .recalculateDependents(stored)
       .catch((error: unknown) => options.log.error({ err: error, ...stored }, "could not queue the dependent formula KPIs"));
   };
   return {
-    calculations: new CalculationService(db, calculator, today, recalculateDependents),
+    calculations: new CalculationService(db, calculator, today, measurementStored),
     jobs,
     runs,
-    /** Closes what the services opened themselves (source database pools). */
-    close: () => sourceConnections.close(),
+    live,
+    /** Closes what the services opened themselves (live events, source database pools). */
+    close: async () => {
+      await live.close();
+      await sourceConnections.close();
+    },
     users: new UserService(db),
     teams: new TeamService(db),
     definitions: new DefinitionService(
@@ -78,7 +86,7 @@ export function createServices(
       ),
     ),
     assignments: new AssignmentService(db),
-    measurements: new MeasurementService(db, today, recalculateDependents),
+    measurements: new MeasurementService(db, today, measurementStored),
     apiKeys: new ApiKeyService(db),
     audit: new AuditService(db),
   };

@@ -65,6 +65,11 @@ export const ruleTree = {
     // Which users a manager may calculate is checked by the service (their teams' members).
     calculateKpis: isAdminOrManager,
   },
+  // Checked when subscribing and again for each event (src/permissions/guard-subscriptions.ts), so a
+  // manager who leaves the team stops receiving the member's values.
+  Subscription: {
+    measurementRecorded: canSeeUserArg("userId"),
+  },
   // Reaching a User is guarded by the field that returns it; its private parts are guarded again here.
   User: {
     id: allow,

@@ -20,6 +20,7 @@ import { metricsPlugin } from "./graphql/metrics-plugin.js";
 import { createResponseCache } from "./graphql/response-cache.js";
 import { countStatements } from "./db/statement-counter.js";
 import { buildServedSchema } from "./graphql/schema.js";
+import { serveSubscriptions } from "./graphql/subscription-server.js";
 import { recalculateHook } from "./hooks/recalculate-hook.js";
 import { AppError } from "./lib/errors.js";
 import type { Logger } from "./lib/logger.js";
@@ -78,7 +79,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
   const services = createServices(database.db, config, { log, embedded: database.embedded, metrics });
   metrics.watchJobQueue(() => services.jobs.queueDepth());
   const authenticator = new Authenticator(database.db, jwt, config.auth.subject);
-  const schema = await buildServedSchema();
+  const schema = await buildServedSchema(services.live.pubSub);
 
   const app = express();
   const httpServer = createServer(app);
@@ -132,6 +133,23 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     }),
   );
 
+  const subscriptions = serveSubscriptions({
+    httpServer,
+    path: "/graphql",
+    schema,
+    limits: config.graphql,
+    authenticate: (authorization) => authenticator.fromAuthorizationHeader(authorization),
+    createContext: (viewer, requestId) =>
+      createContext({ db: database.db, services, scoring: config.scoring, viewer, requestId, log: log.child({ requestId }) }),
+    log,
+  });
+  // Apollo's stop() drains the HTTP server; WebSocket connections are closed (1001, going away) with it.
+  const closeSubscriptions: ApolloServerPlugin<Context> = {
+    async serverWillStart() {
+      return { drainServer: () => subscriptions.dispose() };
+    },
+  };
+
   const responseCache =
     config.graphql.responseCacheMb > 0 ? createResponseCache(database.pool, config.graphql.responseCacheMb) : null;
   const apollo = new ApolloServer<Context>({
@@ -152,6 +170,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
       ...(config.graphql.sqlStatementHeader ? [statementHeaderPlugin] : []),
       ...(responseCache ? [responseCache.plugin] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      closeSubscriptions,
       // Apollo's cache-control plugin wraps every field resolver to collect cache hints. We set none
       // (every response is the viewer's own), so all it ever did was send "no-store", at a fifth of the
       // CPU of a team dashboard (bench/read.ts). Off, with that header kept.
@@ -207,6 +226,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     });
   });
 
+  // Subscribers must not miss what other processes publish once the server answers.
+  await services.live.listen();
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(config.port, config.host, () => resolve());

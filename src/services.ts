@@ -30,11 +30,12 @@ import { MongoJobStore } from "./jobs/mongo-job-store.js";
 import { PostgresJobStore } from "./jobs/postgres-job-store.js";
 import { RunService } from "./modules/run/run.service.js";
 import type { Logger } from "./lib/logger.js";
+import { createLiveEvents } from "./live/live-events.js";
 import type { Metrics } from "./observability/metrics.js";
 
 export interface ServicesOptions {
   log: Logger;
-  /** Whether the database is the embedded one (it cannot LISTEN for job notifications). */
+  /** Whether the database is the embedded one (it cannot LISTEN for job notifications or live events). */
   embedded: boolean;
   /** Where API calls, calculations and runs are counted and timed; none when absent (CLI, benchmarks). */
   metrics?: Metrics;
@@ -52,6 +53,7 @@ export function createServices(
     timeoutMs: config.sources.queryTimeoutMs,
     timeZone: config.scoring.timeZone,
   });
+  const live = createLiveEvents(db.$client, { embedded: options.embedded, log: options.log });
   const calculator = new Calculator(queries, createAdapters(config, options.metrics), (userId, definitionId, period) =>
     kpiValueForPeriod(db.$client, userId, definitionId, period),
   );
@@ -71,6 +73,7 @@ export function createServices(
       store: createJobStore(db, config.jobs, options),
       metrics: options.metrics,
       extensions: [alertJobs],
+      live: live.pubSub,
     },
     { ...config.jobs, timeZone: config.scoring.timeZone, scoreCap: config.scoring.scoreCap },
   );
@@ -78,6 +81,8 @@ export function createServices(
   // The entry is committed whatever happens here: a recalculation or an alert check that cannot be
   // queued is logged, and the next scheduled run catches up.
   const afterStored = async (stored: StoredMeasurement) => {
+    const { userId, userKpiId, periodStart, periodEnd } = stored;
+    live.pubSub.publish("measurementRecorded", userId, { userKpiId, periodStart, periodEnd });
     await runs
       .recalculateDependents(stored)
       .catch((error: unknown) => options.log.error({ err: error, ...stored }, "could not queue the dependent formula KPIs"));
@@ -93,8 +98,10 @@ export function createServices(
     runs,
     alerts: new AlertService(db),
     alertJobs,
-    /** Closes what the services opened themselves (source database pools, a MongoDB job store's client). */
+    live,
+    /** Closes what the services opened themselves (live events, source database pools, a MongoDB job store's client). */
     close: async () => {
+      await live.close();
       await sourceConnections.close();
       await jobs.close();
       notifier.close();

@@ -5,10 +5,12 @@ import type { NextFunction, Request, Response } from "express";
 import {
   getNamedType,
   getNullableType,
+  getOperationAST,
   getVariableValues,
   GraphQLError,
   isLeafType,
   isListType,
+  type DocumentNode,
   type GraphQLSchema,
   type ValidationContext,
   type ValidationRule,
@@ -71,29 +73,42 @@ export const objectCountEstimator: ComplexityEstimator = ({ field, args, childCo
   return size * (1 + childComplexity);
 };
 
+/**
+ * The MAX_QUERY_COST error of an operation that costs too much; null within the limit, and for
+ * variables that do not coerce: execution refuses those (BAD_USER_INPUT) before any resolver runs,
+ * and getComplexity would throw on them instead.
+ */
+export function costLimitError(
+  schema: GraphQLSchema,
+  maxCost: number,
+  request: { document: DocumentNode; operationName?: string | null; variables?: Record<string, unknown> | null },
+): GraphQLError | null {
+  const operation = getOperationAST(request.document, request.operationName);
+  if (getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {}).errors) return null;
+  const cost = getComplexity({
+    schema,
+    query: request.document,
+    operationName: request.operationName ?? undefined,
+    variables: request.variables ?? undefined,
+    estimators: [objectCountEstimator],
+  });
+  if (cost <= maxCost) return null;
+  return new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost} (MAX_QUERY_COST); ask for fewer or smaller lists`, {
+    extensions: { code: "BAD_USER_INPUT", limit: "MAX_QUERY_COST", cost, maxCost, http: { status: 400 } },
+  });
+}
+
 export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, operation }) {
-          // Variables that do not coerce are refused by execution (BAD_USER_INPUT) before any resolver
-          // runs; getComplexity would throw on them instead, so leave them to it.
-          if (getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {}).errors) return;
-          const cost = getComplexity({
-            schema,
-            query: document,
+        async didResolveOperation({ request, document }) {
+          const error = costLimitError(schema, maxCost, {
+            document,
             operationName: request.operationName,
             variables: request.variables,
-            estimators: [objectCountEstimator],
           });
-          if (cost > maxCost) {
-            throw new GraphQLError(
-              `Query cost ${cost} exceeds the limit of ${maxCost} (MAX_QUERY_COST); ask for fewer or smaller lists`,
-              {
-                extensions: { code: "BAD_USER_INPUT", limit: "MAX_QUERY_COST", cost, maxCost, http: { status: 400 } },
-              },
-            );
-          }
+          if (error) throw error;
         },
       };
     },

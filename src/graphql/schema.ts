@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { printSchema, lexicographicSortSchema, type GraphQLSchema } from "graphql";
 import { applyMiddleware } from "graphql-middleware";
-import { buildSchema } from "type-graphql";
+import { buildSchema, type PubSub } from "type-graphql";
 import { ApiKeyResolver } from "../modules/api-key/api-key.resolver.js";
 import { AssignmentResolver } from "../modules/assignment/assignment.resolver.js";
 import { AlertResolver, AlertRuleResolver, TeamNotificationsResolver } from "../modules/alert/alert.resolver.js";
@@ -20,6 +20,7 @@ import { RunResolver } from "../modules/run/run.resolver.js";
 import { DefinitionResolver } from "../modules/definition/definition.resolver.js";
 import { TeamResolver } from "../modules/team/team.resolver.js";
 import { UserResolver } from "../modules/user/user.resolver.js";
+import { guardSubscriptions } from "../permissions/guard-subscriptions.js";
 import { permissions, ruleTree } from "../permissions/rules.js";
 import { skipAllowedFields } from "../permissions/skip-allowed.js";
 
@@ -45,17 +46,32 @@ export const resolvers = [
   AuditResolver,
 ] as const;
 
+/** type-graphql wants a PubSub for any schema with subscriptions; a schema only printed or inspected never uses it. */
+const notServed: PubSub = {
+  publish() {
+    throw new Error("this schema is not served: build it with buildServedSchema(pubSub)");
+  },
+  subscribe() {
+    throw new Error("this schema is not served: build it with buildServedSchema(pubSub)");
+  },
+};
+
 /** The schema as the resolvers declare it, without permissions: what schema.graphql is printed from. */
-export function buildBareSchema(): Promise<GraphQLSchema> {
+export function buildBareSchema(pubSub: PubSub = notServed): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...resolvers],
     validate: { forbidUnknownValues: false },
+    pubSub,
   });
 }
 
-/** The served schema: every field checked by its permission rule (fields whose rule is `allow` need no check). */
-export async function buildServedSchema(): Promise<GraphQLSchema> {
-  return applyMiddleware(await buildBareSchema(), skipAllowedFields(permissions, ruleTree));
+/**
+ * The served schema: every field checked by its permission rule (fields whose rule is `allow` need no
+ * check), subscriptions also when subscribing; subscriptions listen on `pubSub` (the live events).
+ */
+export async function buildServedSchema(pubSub: PubSub): Promise<GraphQLSchema> {
+  const shielded = applyMiddleware(await buildBareSchema(pubSub), skipAllowedFields(permissions, ruleTree));
+  return guardSubscriptions(shielded, permissions);
 }
 
 export function printSortedSchema(schema: GraphQLSchema): string {

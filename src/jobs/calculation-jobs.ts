@@ -7,6 +7,7 @@ import type { RunIssue } from "../db/schema/index.js";
 import type { Calculator } from "../engine/calculator.js";
 import type { QueryRunner } from "../engine/query/query-runner.js";
 import type { Logger } from "../lib/logger.js";
+import type { LivePubSub } from "../live/topics.js";
 import { calculateAssignments, type CalculableAssignment } from "../modules/calculation/batch-calculation.js";
 import { upsertMeasurements } from "../modules/calculation/measurement-writer.js";
 import { todayIn } from "../scoring/periods.js";
@@ -76,6 +77,8 @@ export interface JobDependencies {
   };
   /** Other jobs on the same queue (alerts), and what follows the day's snapshots. */
   extensions?: JobExtension[];
+  /** Where stored measurements are announced to subscribers (of any API process). */
+  live?: Pick<LivePubSub, "publish">;
 }
 
 /** Jobs of another module that share the calculation queue and its workers. */
@@ -315,6 +318,17 @@ export class CalculationJobs {
       for (const period of new Set(writes.map((w) => w.period.start)))
         await ensureMeasurementPartitions(this.deps.db, period, period);
       await upsertMeasurements(this.pool, writes);
+      // The upsert has committed (it is a statement of its own), so subscribers can read what they are told of.
+      // Published in one go, a stage's events leave in one statement of a few NOTIFYs.
+      for (const result of results) {
+        if (!result.write) continue;
+        const { userKpiId, period } = result.write;
+        this.deps.live?.publish("measurementRecorded", result.assignment.userId, {
+          userKpiId,
+          periodStart: period.start,
+          periodEnd: period.end,
+        });
+      }
       for (const result of results) {
         const a = result.assignment as (typeof assignments)[number];
         this.deps.metrics?.countCalculation(a.definition.calculationType, a.adapter, result.outcome);

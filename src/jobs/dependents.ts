@@ -1,11 +1,13 @@
 import type pg from "pg";
 
-/** A value that was just stored outside a run: formula KPIs that read it are now stale. */
+/** A value that was just stored outside a run: formula KPIs that read it are now stale, and subscribers are told. */
 export interface StoredMeasurement {
   userId: number;
+  userKpiId: number;
   kpiDefinitionId: number;
-  /** Any date of the stored period; the dependents recalculate their periods containing it. */
+  /** The stored period [periodStart, periodEnd); the dependents recalculate their periods containing its start. */
   periodStart: string;
+  periodEnd: string;
   /** Who stored it (a manual entry); null for a calculation. */
   actorId: number | null;
 }

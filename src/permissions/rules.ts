@@ -74,6 +74,11 @@ export const ruleTree = {
     acknowledgeAlert: isAdminOrManager,
     setTeamNotifications: isAdmin,
   },
+  // Checked when subscribing and again for each event (src/permissions/guard-subscriptions.ts), so a
+  // manager who leaves the team stops receiving the member's values.
+  Subscription: {
+    measurementRecorded: canSeeUserArg("userId"),
+  },
   // Reaching a User is guarded by the field that returns it; its private parts are guarded again here.
   User: {
     id: allow,

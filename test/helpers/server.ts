@@ -47,7 +47,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
   });
   const pool = createPool(config.database.url!, config.database.poolMax);
-  const database: Database = { db: createDb(pool), pool, url: config.database.url!, embedded: false, close: () => pool.end() };
+  // In an embedded run every database is an embedded one, and the server must know (it cannot LISTEN there).
+  const embedded = inject("databaseKind") === "embedded";
+  const database: Database = { db: createDb(pool), pool, url: config.database.url!, embedded, close: () => pool.end() };
   const jwt = new JwtService(config.auth, config.auth.jwtSecret);
   const running = await startServer({ config, database, log: createLogger(config.logLevel), jwt });
 

@@ -1,7 +1,10 @@
 import { getNamedType, isObjectType, type GraphQLObjectType, type GraphQLSchema } from "graphql";
 import { allow, and, chain, deny, not, or, race, type IRule } from "graphql-shield";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildBareSchema } from "../../src/graphql/schema.js";
+import type { PubSub } from "type-graphql";
+import { buildBareSchema, buildServedSchema } from "../../src/graphql/schema.js";
+import { AppError } from "../../src/lib/errors.js";
+import { Access } from "../../src/permissions/access.js";
 import { ruleTree } from "../../src/permissions/rules.js";
 
 /**
@@ -77,12 +80,14 @@ function describeRule(rule: AnyRule): string {
   throw new Error(`unknown kind of rule: ${Object.getPrototypeOf(rule)?.constructor?.name}`);
 }
 
+const ROOT_TYPES = ["Query", "Mutation", "Subscription"];
+
 /**
- * One line per schema field: Query and Mutation first, then the other types by name, fields by name;
- * "(*)" marks a field covered by its type's wildcard rather than by name.
+ * One line per schema field: Query, Mutation and Subscription first, then the other types by name,
+ * fields by name; "(*)" marks a field covered by its type's wildcard rather than by name.
  */
 function ruleMap(schema: GraphQLSchema, tree: Tree): string {
-  const rank = (name: string) => (name === "Query" ? 0 : name === "Mutation" ? 1 : 2);
+  const rank = (name: string) => (ROOT_TYPES.includes(name) ? ROOT_TYPES.indexOf(name) : ROOT_TYPES.length);
   return objectTypes(schema)
     .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name))
     .flatMap((type) =>
@@ -105,10 +110,10 @@ beforeAll(async () => {
 });
 
 describe("rule coverage", () => {
-  it("walks the object types of the schema, Query and Mutation included", () => {
+  it("walks the object types of the schema, Query, Mutation and Subscription included", () => {
     const names = objectTypes(schema).map((type) => type.name);
     expect(names).toEqual(
-      expect.arrayContaining(["Query", "Mutation", "User", "Team", "TeamMember", "KpiDefinition", "AuditEntry"]),
+      expect.arrayContaining(["Query", "Mutation", "Subscription", "User", "Team", "TeamMember", "KpiDefinition", "AuditEntry"]),
     );
     expect(names.some((name) => name.startsWith("__"))).toBe(false);
   });
@@ -125,7 +130,7 @@ describe("rule coverage", () => {
     const reachable = new Set(
       objectTypes(schema).flatMap((type) => Object.values(type.getFields()).map((f) => getNamedType(f.type).name)),
     );
-    for (const typeName of Object.keys(tree).filter((name) => name !== "Query" && name !== "Mutation")) {
+    for (const typeName of Object.keys(tree).filter((name) => !ROOT_TYPES.includes(name))) {
       expect(reachable, typeName).toContain(typeName);
     }
   });
@@ -167,6 +172,7 @@ describe("rule map", () => {
       "Query.user: canSeeUserArg:id",
       "Query.userKpi: canSeeUserKpiArg:id",
       "Query.users: or(isAdmin, isManager)",
+      "Subscription.measurementRecorded: canSeeUserArg:userId",
       "CalculationPreview.metadata: isAdmin (*)",
       "CalculationPreview.outcome: isAdmin (*)",
       "CalculationPreview.periodEnd: isAdmin (*)",
@@ -192,5 +198,28 @@ describe("rule map", () => {
 
   it("matches the snapshot (update with `npx vitest run -u` and review the diff)", () => {
     expect(ruleMap(schema, tree)).toMatchSnapshot();
+  });
+});
+
+describe("subscriptions", () => {
+  it("every Subscription field is checked when subscribing, before anything listens", async () => {
+    const listened: string[] = [];
+    const pubSub: PubSub = {
+      publish: () => undefined,
+      subscribe: (topic) => {
+        listened.push(topic);
+        throw new Error("subscribed without permission");
+      },
+    };
+    const fields = Object.values((await buildServedSchema(pubSub)).getSubscriptionType()!.getFields());
+    expect(fields.map((field) => field.name)).toContain("measurementRecorded");
+    for (const field of fields) {
+      // Anonymous: no rule of a subscription lets nobody in, and the check needs no database.
+      const anonymous = { viewer: null, access: new Access(undefined as never, null) };
+      const outcome = await field.subscribe!(undefined, { userId: "1", teamId: "1" }, anonymous, {} as never);
+      expect(outcome, field.name).toBeInstanceOf(AppError);
+      expect((outcome as AppError).code, field.name).toBe("UNAUTHENTICATED");
+    }
+    expect(listened).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ export class CalculationService {
     private readonly db: Db,
     private readonly calculator: Calculator,
     private readonly today: () => string,
-    /** Told after each stored value (formula KPIs over it recalculate). */
+    /** Told after each stored value (formula KPIs over it recalculate, subscribers hear of it). */
     private readonly onStored: (stored: StoredMeasurement) => Promise<void> = async () => undefined,
   ) {}
 
@@ -72,7 +72,14 @@ export class CalculationService {
         set: fields,
       })
       .returning();
-    await this.onStored({ userId: assignment.userId, kpiDefinitionId: definition.id, periodStart: period.start, actorId: null });
+    await this.onStored({
+      userId: assignment.userId,
+      userKpiId,
+      kpiDefinitionId: definition.id,
+      periodStart: period.start,
+      periodEnd: period.end,
+      actorId: null,
+    });
     return toMeasurement(row!);
   }
 

@@ -3,7 +3,14 @@ import type pg from "pg";
 import { groupBy } from "../../lib/group-by.js";
 import { optionsLoader, type KeyWithOptions } from "../../lib/options-loader.js";
 import type { KpiMeasurement } from "./measurement.type.js";
-import { latestMeasurements, measurementHistory, snapshotsOfUsers, type HistoryWindow } from "./measurement.store.js";
+import {
+  latestMeasurements,
+  measurementHistory,
+  measurementsOfUsers,
+  snapshotsOfUsers,
+  type HistoryWindow,
+  type MeasurementOfUserKey,
+} from "./measurement.store.js";
 
 export function createMeasurementLoaders(pool: pg.Pool) {
   return {
@@ -25,6 +32,11 @@ export function createMeasurementLoaders(pool: pg.Pool) {
     measurementHistory: optionsLoader(
       (ids, window: HistoryWindow) => measurementHistory(pool, ids, window),
       (row) => row.userKpiId,
+    ),
+    /** A measurement by its key, if it belongs to the key's user (what a live event names). */
+    measurementOfUser: new DataLoader<MeasurementOfUserKey, KpiMeasurement | undefined, string>(
+      (keys) => measurementsOfUsers(pool, keys),
+      { cacheKeyFn: (key) => `${key.userId}|${key.userKpiId}|${key.periodStart}|${key.periodEnd}` },
     ),
     snapshots: optionsLoader(
       (userIds, range: { from: string | null; to: string | null }) => snapshotsOfUsers(pool, userIds, range.from, range.to),

@@ -50,7 +50,7 @@ export class MeasurementService {
   constructor(
     private readonly db: Db,
     private readonly today: () => string,
-    /** Told after each entry is committed (formula KPIs over it recalculate). */
+    /** Told after each entry is committed (formula KPIs over it recalculate, subscribers hear of it). */
     private readonly onStored: (stored: StoredMeasurement) => Promise<void> = async () => undefined,
   ) {}
 
@@ -135,8 +135,10 @@ export class MeasurementService {
     });
     await this.onStored({
       userId: assignment.userId,
+      userKpiId,
       kpiDefinitionId: definition.id,
       periodStart: value.periodStart,
+      periodEnd: value.periodEnd,
       actorId,
     });
     return recorded;

@@ -80,15 +80,31 @@ export async function snapshotsOfUsers(
   return result.rows;
 }
 
-export async function findMeasurement(
-  db: pg.Pool | pg.PoolClient,
-  userKpiId: number,
-  periodStart: string,
-  periodEnd: string,
-): Promise<KpiMeasurement | undefined> {
-  const result = await db.query<KpiMeasurement>(
-    `SELECT ${MEASUREMENT_COLUMNS} FROM kpi_measurements WHERE user_kpi_id = $1 AND period_start = $2 AND period_end = $3`,
-    [userKpiId, periodStart, periodEnd],
+/** A measurement by its (assignment, period) key, and the assignment's user it must belong to. */
+export interface MeasurementOfUserKey {
+  userId: number;
+  userKpiId: number;
+  periodStart: string;
+  periodEnd: string;
+}
+
+/**
+ * The measurements of `keys`, in key order; undefined for a key without one or whose assignment is
+ * not the user's (the key comes from an event, and a stray event must not show another user's value).
+ */
+export async function measurementsOfUsers(
+  pool: pg.Pool,
+  keys: readonly MeasurementOfUserKey[],
+): Promise<(KpiMeasurement | undefined)[]> {
+  const result = await pool.query<KpiMeasurement & { ordinal: number }>(
+    `SELECT ${MEASUREMENT_COLUMNS}, ordinal FROM (
+       SELECT m.*, wanted.ordinal
+       FROM unnest($1::int[], $2::int[], $3::date[], $4::date[]) WITH ORDINALITY AS wanted(user_id, user_kpi_id, period_start, period_end, ordinal)
+       JOIN kpi_measurements m USING (user_kpi_id, period_start, period_end)
+       JOIN user_kpis uk ON uk.id = m.user_kpi_id AND uk.user_id = wanted.user_id
+     ) found`,
+    [keys.map((k) => k.userId), keys.map((k) => k.userKpiId), keys.map((k) => k.periodStart), keys.map((k) => k.periodEnd)],
   );
-  return result.rows[0];
+  const byOrdinal = new Map(result.rows.map(({ ordinal, ...row }) => [Number(ordinal), row]));
+  return keys.map((_key, index) => byOrdinal.get(index + 1));
 }

@@ -63,7 +63,7 @@ export function createServices(
     timeoutMs: config.alerts.timeoutMs,
     publicUrl: config.publicUrl,
   });
-  const alertJobs = new AlertJobs({ db, notifier, today, log: options.log }, config.alerts);
+  const alertJobs = new AlertJobs({ db, notifier, today, log: options.log, live: live.pubSub }, config.alerts);
   const jobs = new CalculationJobs(
     {
       db,

@@ -5,7 +5,8 @@ import type { Db } from "../db/client.js";
 import { eq } from "drizzle-orm";
 import type { JobExtension } from "../jobs/calculation-jobs.js";
 import type { Logger } from "../lib/logger.js";
-import { findNotice, planDeliveries, recordAttempt } from "./deliveries.js";
+import type { LivePubSub } from "../live/topics.js";
+import { findNotice, planDeliveries, recordAttempt, teamsOfAlerts } from "./deliveries.js";
 import { evaluateRule } from "./evaluator.js";
 import type { Notifier } from "./notifier.js";
 
@@ -23,8 +24,8 @@ export interface AlertDependencies {
   notifier: Notifier;
   today: () => string;
   log: Logger;
-  /** Told of every raised alert, after its deliveries are planned (live updates). */
-  onRaised?: (alertIds: number[]) => Promise<void>;
+  /** Where raised alerts are announced to the subscribers of their users' teams (of any API process). */
+  live?: Pick<LivePubSub, "publish">;
 }
 
 /**
@@ -89,7 +90,11 @@ export class AlertJobs implements JobExtension {
     if (raised.length > 0 || resolved.length > 0) {
       this.deps.log.info({ raised: raised.length, resolved: resolved.length, deliveries: deliveries.length }, "alerts evaluated");
     }
-    if (raised.length > 0) await this.deps.onRaised?.(raised);
+    // Committed (each rule's statement is its own transaction), so subscribers can read what they are told of.
+    if (raised.length > 0 && this.deps.live) {
+      for (const { alertId, teamId } of await teamsOfAlerts(this.pool, raised))
+        this.deps.live.publish("alertRaised", teamId, { alertId });
+    }
     return { raised, resolved };
   }
 

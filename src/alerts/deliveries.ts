@@ -89,3 +89,13 @@ export async function recordAttempt(pool: pg.Pool, deliveryId: number, error: st
     [deliveryId, error, final],
   );
 }
+
+/** The teams whose members the alerts are about: each team's subscribers hear of them. */
+export async function teamsOfAlerts(pool: pg.Pool, alertIds: readonly number[]): Promise<{ alertId: number; teamId: number }[]> {
+  const { rows } = await pool.query<{ alertId: number; teamId: number }>(
+    `SELECT a.id AS "alertId", tm.team_id AS "teamId" FROM alerts a JOIN team_members tm ON tm.user_id = a.user_id
+     WHERE a.id = ANY($1::int[]) ORDER BY a.id, tm.team_id`,
+    [alertIds],
+  );
+  return rows;
+}

@@ -11,6 +11,10 @@ export interface MeasurementRecordedEvent {
   periodEnd: string;
 }
 
+export interface AlertRaisedEvent {
+  alertId: number;
+}
+
 /**
  * Every topic of live updates: its name and [routing id, event]. An event is delivered to the
  * subscribers of "name:id" only (`measurementRecorded:42` for user 42), so a process hands an event
@@ -23,6 +27,8 @@ export interface MeasurementRecordedEvent {
  */
 export type LiveTopics = {
   measurementRecorded: [userId: number, event: MeasurementRecordedEvent];
+  /** An alert about a member of the team was raised (once per team of the user). */
+  alertRaised: [teamId: number, event: AlertRaisedEvent];
 };
 
 /** What services publish to and type-graphql subscribes through. */

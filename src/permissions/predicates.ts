@@ -41,6 +41,13 @@ export const canViewParentTeam = rule("canViewParentTeam", { cache: "no_cache" }
   ctx.access.canViewTeam(parent.id),
 );
 
+/** Admins, and the manager of the team the argument names: who hears of its alerts. */
+export const managesTeamArg = (arg: string) =>
+  rule(`managesTeamArg:${arg}`, { cache: "no_cache" })(async (_parent, args: Record<string, unknown>, ctx: Context) => {
+    const id = idArg(args[arg]);
+    return ctx.access.isAdmin || (id !== null && (await ctx.access.managesTeam(id)));
+  });
+
 export const managesParentTeam = rule("managesParentTeam", { cache: "no_cache" })((parent: { id: number }, _args, ctx: Context) =>
   ctx.access.managesTeam(parent.id),
 );

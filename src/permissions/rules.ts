@@ -15,6 +15,7 @@ import {
   isAuthenticated,
   isManager,
   managesParentTeam,
+  managesTeamArg,
   isSelfOrAdminByOptionalArg,
   ownsApiKeyArg,
 } from "./predicates.js";
@@ -78,6 +79,8 @@ export const ruleTree = {
   // manager who leaves the team stops receiving the member's values.
   Subscription: {
     measurementRecorded: canSeeUserArg("userId"),
+    // Alerts are for managers: a member of the team does not hear of alerts about teammates.
+    alertRaised: managesTeamArg("teamId"),
   },
   // Reaching a User is guarded by the field that returns it; its private parts are guarded again here.
   User: {

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
 import { userKpis, type KpiDefinitionRow, type UserKpiRow } from "../../src/db/schema/index.js";
 import { addDays, latestCompletedPeriod, shiftPeriod, todayIn, type Period } from "../../src/scoring/periods.js";
@@ -11,6 +11,7 @@ import { buildDefinition } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { SubscriptionClients } from "../helpers/subscription-client.js";
 import { until } from "../helpers/waiting.js";
 
 /**
@@ -365,6 +366,65 @@ describe("who sees and acknowledges alerts", () => {
     expect(unknown.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     const unknownForManager = await server.gql(ACK, { id: "99999999" }, world.tokens.teamManager);
     expect(unknownForManager.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+});
+
+describe("alertRaised (live)", () => {
+  const SUBSCRIBE = `subscription($teamId: ID!) { alertRaised(teamId: $teamId) { id status message user { id } userKpi { id } } }`;
+  const clients = new SubscriptionClients();
+  afterAll(() => clients.closeAll());
+
+  const subscribe = (role: keyof RoleWorld["tokens"]) =>
+    clients.subscribe(server, world.tokens[role], SUBSCRIBE, { teamId: String(world.team.id) });
+
+  it("tells the team's manager of an alert about a member, and never of another team's", async () => {
+    const feed = subscribe("teamManager");
+    await vi.waitFor(() => expect(server.running.services.live.listenerCount("alertRaised", world.team.id)).toBe(1), {
+      timeout: 5_000,
+    });
+    const otherAssignment = (
+      await server.database.db
+        .insert(userKpis)
+        .values({
+          userId: world.users.otherUser.id,
+          kpiDefinitionId: survey.id,
+          targetValue: 100,
+          weight: 50,
+          startDate: "2020-01-01",
+        })
+        .returning()
+    )[0]!;
+    await createRule({ kind: "BELOW_TARGET", threshold: 60, periods: 1, kpiDefinitionId: String(survey.id) });
+    await setMeasurement(surveyAssignment, latest(), 30);
+    await setMeasurement(otherAssignment, latest(), 30);
+    const { raised } = await evaluate();
+    expect(raised).toHaveLength(2);
+    await vi.waitFor(() => expect(feed.results.length).toBeGreaterThanOrEqual(1), { timeout: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // room for a wrong second event to arrive
+    expect(feed.results).toEqual([
+      {
+        data: {
+          alertRaised: {
+            id: expect.any(String),
+            status: "OPEN",
+            message: `${survey.name}: achievement below 60% for 1 periods in a row`,
+            user: { id: String(world.users.user.id) },
+            userKpi: { id: String(surveyAssignment.id) },
+          },
+        },
+      },
+    ]);
+    expect(raised).toContain(Number(feed.results[0]!.data!.alertRaised.id));
+  });
+
+  it.each([
+    ["user", "FORBIDDEN"],
+    ["otherManager", "FORBIDDEN"],
+    ["anonymous", "UNAUTHENTICATED"],
+  ] as const)("refuses %s: %s", async (role, code) => {
+    const feed = subscribe(role);
+    await vi.waitFor(() => expect(feed.isOpen()).toBe(false), { timeout: 10_000 });
+    expect(feed.results[0]?.errors?.[0]?.extensions?.code).toBe(code);
   });
 });
 

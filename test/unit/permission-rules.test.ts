@@ -172,6 +172,7 @@ describe("rule map", () => {
       "Query.user: canSeeUserArg:id",
       "Query.userKpi: canSeeUserKpiArg:id",
       "Query.users: or(isAdmin, isManager)",
+      "Subscription.alertRaised: managesTeamArg:teamId",
       "Subscription.measurementRecorded: canSeeUserArg:userId",
       "CalculationPreview.metadata: isAdmin (*)",
       "CalculationPreview.outcome: isAdmin (*)",

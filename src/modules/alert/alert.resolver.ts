@@ -1,7 +1,20 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from "type-graphql";
 import { type AlertRow, type AlertRuleRow, type TeamRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
-import { parseId } from "../../lib/errors.js";
+import { notFound, parseId } from "../../lib/errors.js";
+import type { AlertRaisedEvent, LiveTopics } from "../../live/topics.js";
 import { boundedLimit } from "../../lib/limits.js";
 import { UserKpi } from "../assignment/assignment.type.js";
 import { KpiDefinition } from "../definition/definition.type.js";
@@ -73,6 +86,23 @@ export class AlertResolver {
   ): Promise<TeamNotificationSettings> {
     const row = await ctx.services.alerts.setTeamNotifications(parseId(teamId, "teamId"), input);
     return { webhookUrl: row.webhookUrl, hasWebhookSecret: row.webhookSecret !== null, emails: row.emails };
+  }
+
+  @Subscription(() => Alert, {
+    topics: "alertRaised" satisfies keyof LiveTopics,
+    topicId: ({ args }: SubscribeResolverData<unknown, { teamId: string }>) => parseId(args.teamId, "teamId"),
+    description:
+      "Each alert raised from now on about a member of the team, in any server process. The team's manager and admins; over WebSocket (graphql-ws).",
+  })
+  async alertRaised(
+    @Arg("teamId", () => ID) teamId: string,
+    @Root() event: AlertRaisedEvent,
+    @Ctx() ctx: Context,
+  ): Promise<AlertRow> {
+    const alert = await ctx.loaders.alertOfTeam.load({ alertId: event.alertId, teamId: parseId(teamId, "teamId") });
+    // Only for an event that names no alert of this team's members: one not sent by us, or a member who left.
+    if (!alert) throw notFound("Alert", event.alertId);
+    return alert;
   }
 
   @FieldResolver(() => AlertRule)

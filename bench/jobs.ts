@@ -271,6 +271,7 @@ async function jobsMode(name: string, workers: number, period: Period, engine: E
       await sleep(20);
     }
     const snapshotMs = performance.now() - clock - wallMs;
+    const drained = await Promise.all(started.map(report));
     const stored = (
       await pool.query("SELECT count(*)::int AS n FROM kpi_measurements WHERE period_start = $1 AND calculated_at >= $2", [
         period.start,
@@ -291,7 +292,8 @@ async function jobsMode(name: string, workers: number, period: Period, engine: E
         `${mode}: the run does not match the engine: got ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`,
       );
     }
-    const perWorker = after.map((r, i) => r.batches - before[i]!.batches).join(", ");
+    // Counted once the queue is drained: a batch job ends a little after the run it completes.
+    const perWorker = drained.map((r, i) => r.batches - before[i]!.batches).join(", ");
     console.log(`\n${mode}: ${row.batches} batches (per worker: ${perWorker}); ${formatOutcomes(engine.counts)}`);
     console.log(`  ${await timeline(pool, run.id, queuedAt)}`);
     const nodeCpuMs = after.reduce((sum, r, i) => sum + r.cpuMs - before[i]!.cpuMs, 0);

@@ -4,19 +4,20 @@ import type { Db } from "../db/client.js";
 import { ensureMeasurementPartitions } from "../db/partitions.js";
 import { inTransaction } from "../db/transaction.js";
 import type { RunIssue } from "../db/schema/index.js";
-import type { Calculator } from "../engine/calculator.js";
+import type { CalculableDefinition, Calculator } from "../engine/calculator.js";
 import type { QueryRunner } from "../engine/query/query-runner.js";
 import type { Logger } from "../lib/logger.js";
 import type { LivePubSub } from "../live/topics.js";
 import { calculateAssignments, type CalculableAssignment } from "../modules/calculation/batch-calculation.js";
 import { upsertMeasurements } from "../modules/calculation/measurement-writer.js";
 import { todayIn } from "../scoring/periods.js";
-import { planRun, runPeriod } from "./run-planner.js";
+import { planRun, runPeriods } from "./run-planner.js";
 import {
   batchAssignments,
   batchNumbersToRun,
   claimBatch,
   completeBatch,
+  type ClaimedBatch,
   heartbeat,
   MAX_RUN_ISSUES,
   msUntilStale,
@@ -96,10 +97,14 @@ export interface JobExtension {
  */
 export class CalculationJobs {
   private queue?: Agenda;
+  /** Set once a process that is not a worker has opened the notification channel (queueRun). */
+  private notifying?: Promise<void>;
   private readonly pool: pg.Pool;
   /** The batches this process is calculating, with their jobs, to hand back at shutdown. */
   private readonly running = new Set<HeldBatch>();
   private started = false;
+  /** Months ("YYYY-MM") whose measurement partition is known to exist. */
+  private readonly partitions = new Set<string>();
 
   constructor(
     private readonly deps: JobDependencies,
@@ -125,16 +130,40 @@ export class CalculationJobs {
     return this.queue;
   }
 
-  /** Queues a job of any module on this queue, to run at once. */
+  /** Queues a job of any module on this queue, to run at once; workers are notified at once. */
   async enqueue(name: string, data: Record<string, unknown>): Promise<void> {
     await this.agenda.ready;
+    if (!this.started) await this.openNotifications();
     await this.agenda.now(name, data);
   }
 
-  /** Queues the planning of a run that createRun stored. */
+  /** Queues the planning of a run that createRun stored; workers are notified at once. */
   async queueRun(runId: number): Promise<void> {
     await this.agenda.ready;
+    if (!this.started) await this.openNotifications();
     await this.agenda.now(JOB.plan, { runId });
+  }
+
+  /**
+   * Agenda publishes a new job only on a connected notification channel, and connects it only in
+   * start(): without this, a run queued by a process that does not work on jobs (an API replica
+   * with JOBS_ENABLED=false) waited for the workers' next poll, up to JOBS_PROCESS_EVERY_MS (5 s by
+   * default). The channel holds one connection of the pool (LISTEN) until stop().
+   */
+  private openNotifications(): Promise<void> {
+    // The PostgreSQL store has a channel (unless on the embedded database); MongoDB's has none: workers poll.
+    const channel = this.deps.store.backend.notificationChannel;
+    if (!channel) return Promise.resolve();
+    // On failure the channel keeps reconnecting by itself; meanwhile workers find runs by polling.
+    this.notifying ??= channel.connect().catch((error) => this.deps.log.warn({ err: error }, "job notifications unavailable"));
+    return this.notifying;
+  }
+
+  private async closeNotifications(): Promise<void> {
+    if (!this.notifying) return;
+    await this.notifying;
+    this.notifying = undefined;
+    await this.deps.store.backend.notificationChannel?.disconnect();
   }
 
   /** Jobs due and not taken, and jobs running (locked), for the queue-depth gauge. */
@@ -145,6 +174,8 @@ export class CalculationJobs {
   /** Starts processing jobs and (re)registers the recurring schedules. */
   async start(): Promise<void> {
     await this.agenda.ready;
+    // Agenda connects the channel itself: connecting it twice would leak its first LISTEN connection.
+    await this.closeNotifications();
     await this.agenda.start();
     this.started = true;
     const { schedule, timeZone } = this.settings;
@@ -158,7 +189,7 @@ export class CalculationJobs {
    * then is handed back (its heartbeat cleared, its job unlocked) so another worker takes it at once.
    */
   async stop(timeoutMs: number): Promise<void> {
-    if (!this.started) return;
+    if (!this.started) return this.closeNotifications();
     this.started = false;
     const result = await this.agenda.drain({ timeout: timeoutMs, closeConnection: false });
     // Agenda's stop() after drain() is a no-op (the processor is gone) and never unlocked a running
@@ -247,7 +278,7 @@ export class CalculationJobs {
         await heartbeat(this.pool, runId, batchNo);
         await job.touch();
       };
-      const outcome = await this.calculate(runId, batch.userKpiIds, touch);
+      const outcome = await this.calculate(batch, touch);
       // Handed back meanwhile: the worker that holds it now records the outcome.
       if (!held.handedBack) await this.complete(runId, batchNo, outcome);
     } finally {
@@ -273,36 +304,35 @@ export class CalculationJobs {
    * Calculates a batch stage by stage: a formula over another KPI runs after that KPI's stage is
    * stored, so it reads this run's value. Measurements are upserted per stage.
    */
-  private async calculate(runId: number, userKpiIds: readonly number[], touch: () => Promise<void>) {
-    const run = await this.pool.query<{ periodContaining: string | null; today: string }>(
-      `SELECT period_containing::text AS "periodContaining", today::text AS today FROM calculation_runs WHERE id = $1`,
-      [runId],
-    );
-    const { periodContaining, today } = run.rows[0]!;
-    const rows = await batchAssignments(this.pool, userKpiIds);
-    const assignments: (CalculableAssignment & { adapter: string; stage: number })[] = [];
-    const stages = definitionStages(rows.map((row) => ({ id: row.definitionId, dataSource: row.dataSource })));
+  private async calculate(batch: ClaimedBatch, touch: () => Promise<void>) {
+    const rows = await batchAssignments(this.pool, batch.userKpiIds);
+    // One object per definition, shared by its assignments, and one period per kind of period.
+    const definitions = new Map<number, CalculableDefinition>();
     for (const row of rows) {
-      assignments.push({
-        userKpiId: row.userKpiId,
-        userId: row.userId,
-        targetValue: row.targetValue,
-        targetType: row.targetType,
-        definition: {
-          id: row.definitionId,
-          calculationType: row.calculationType,
-          dataSource: row.dataSource,
-          updatedAt: new Date(row.definitionUpdatedAt),
-        },
-        period: runPeriod(row.aggregationPeriod, periodContaining, today),
-        externalIds: row.externalIds,
-        adapter: row.calculationType === "api" ? String(row.dataSource?.type ?? "none") : "none",
-        stage: stages.get(row.definitionId) ?? 0,
+      if (definitions.has(row.definitionId)) continue;
+      definitions.set(row.definitionId, {
+        id: row.definitionId,
+        calculationType: row.calculationType,
+        dataSource: row.dataSource,
+        updatedAt: new Date(row.definitionUpdatedAt),
       });
     }
+    const stages = definitionStages([...definitions.values()]);
+    const periodOf = runPeriods(batch.periodContaining, batch.today);
+    const assignments: (CalculableAssignment & { adapter: string; stage: number })[] = rows.map((row) => ({
+      userKpiId: row.userKpiId,
+      userId: row.userId,
+      targetValue: row.targetValue,
+      targetType: row.targetType,
+      definition: definitions.get(row.definitionId)!,
+      period: periodOf(row.aggregationPeriod),
+      externalIds: row.externalIds,
+      adapter: row.calculationType === "api" ? String(row.dataSource?.type ?? "none") : "none",
+      stage: stages.get(row.definitionId) ?? 0,
+    }));
     const outcome = { status: "done" as const, succeeded: 0, failed: 0, skipped: 0, undefinedCount: 0, errors: [] as RunIssue[] };
     let lastTouch = Date.now();
-    const maxStage = Math.max(0, ...assignments.map((a) => a.stage));
+    const maxStage = Math.max(0, ...stages.values());
     for (let stage = 0; stage <= maxStage; stage++) {
       const inStage = assignments.filter((a) => a.stage === stage);
       const results = await calculateAssignments(this.deps.calculator, this.deps.queries, inStage, {
@@ -315,8 +345,7 @@ export class CalculationJobs {
         },
       });
       const writes = results.flatMap((result) => (result.write ? [result.write] : []));
-      for (const period of new Set(writes.map((w) => w.period.start)))
-        await ensureMeasurementPartitions(this.deps.db, period, period);
+      await this.ensurePartitions(writes.map((w) => w.period.start));
       await upsertMeasurements(this.pool, writes);
       // The upsert has committed (it is a statement of its own), so subscribers can read what they are told of.
       // Published in one go, a stage's events leave in one statement of a few NOTIFYs.
@@ -346,6 +375,19 @@ export class CalculationJobs {
       }
     }
     return outcome;
+  }
+
+  /**
+   * The measurement partitions of these period starts, looked up once per month and process:
+   * the server never drops a partition, so one seen once stays.
+   */
+  private async ensurePartitions(periodStarts: readonly string[]): Promise<void> {
+    for (const start of new Set(periodStarts)) {
+      const month = start.slice(0, 7);
+      if (this.partitions.has(month)) continue;
+      await ensureMeasurementPartitions(this.deps.db, start, start);
+      this.partitions.add(month);
+    }
   }
 
   private async complete(runId: number, batchNo: number, outcome: Parameters<typeof completeBatch>[3]): Promise<void> {

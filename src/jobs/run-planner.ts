@@ -29,6 +29,22 @@ export function runPeriod(aggregation: AggregationPeriodValue, periodContaining:
   return periodContaining === null ? latestCompletedPeriod(aggregation, today) : periodOf(aggregation, periodContaining);
 }
 
+/**
+ * runPeriod for one run, computed once per kind of period: a run has tens of thousands of
+ * assignments but at most four kinds, and each computation parses and formats dates.
+ */
+export function runPeriods(periodContaining: string | null, today: string): (aggregation: AggregationPeriodValue) => Period {
+  const periods = new Map<AggregationPeriodValue, Period>();
+  return (aggregation) => {
+    let period = periods.get(aggregation);
+    if (!period) {
+      period = runPeriod(aggregation, periodContaining, today);
+      periods.set(aggregation, period);
+    }
+    return period;
+  };
+}
+
 const overlaps = (a: CandidateAssignment, period: Period) =>
   a.startDate < period.end && (a.endDate === null || a.endDate >= period.start);
 
@@ -48,8 +64,9 @@ export async function planRun(pool: pg.Pool, runId: number, batchSize: number): 
   if (!found) return []; // deleted meanwhile: nothing to do
   if (found.planned) return null;
   const periods = new Map<string, Period>();
+  const periodOf = runPeriods(found.periodContaining, found.today);
   const selected = (await candidateAssignments(pool, found.selection)).filter((a) => {
-    const period = runPeriod(a.aggregationPeriod, found.periodContaining, found.today);
+    const period = periodOf(a.aggregationPeriod);
     periods.set(`${period.start}/${period.end}`, period);
     return overlaps(a, period) && period.start <= found.today;
   });

@@ -1,12 +1,5 @@
 import type pg from "pg";
-import type {
-  AggregationPeriodValue,
-  CalculationBatchRow,
-  RunIssue,
-  RunSelection,
-  RunStatusValue,
-  TargetTypeValue,
-} from "../db/schema/index.js";
+import type { AggregationPeriodValue, RunIssue, RunSelection, RunStatusValue, TargetTypeValue } from "../db/schema/index.js";
 
 /**
  * SQL of calculation runs and their batches. Every write a batch makes is idempotent (upserts and
@@ -81,23 +74,37 @@ export async function batchNumbersToRun(pool: pg.Pool, runId: number): Promise<n
   return result.rows.map((row) => row.batchNo);
 }
 
+/** A batch taken by claimBatch, with what its calculations need of its run. */
+export interface ClaimedBatch {
+  runId: number;
+  batchNo: number;
+  userKpiIds: number[];
+  attempts: number;
+  periodContaining: string | null;
+  today: string;
+}
+
 /**
  * Takes a batch for this worker: a queued one, or a running one whose worker stopped sending
  * heartbeats `staleAfterMs` ago (it crashed). Null when another worker holds it or it is finished,
  * so a duplicate job never calculates a batch twice at once. A running batch without a heartbeat
- * (none should be) counts as stale, so it can never be stuck.
+ * (none should be) counts as stale, so it can never be stuck. Returns the run's dates with it, which
+ * saves every batch a round trip.
  */
 export async function claimBatch(
   pool: pg.Pool,
   runId: number,
   batchNo: number,
   staleAfterMs: number,
-): Promise<CalculationBatchRow | null> {
-  const result = await pool.query<CalculationBatchRow>(
-    `UPDATE calculation_batches SET status = 'running', attempts = attempts + 1, heartbeat_at = now(), started_at = now()
-     WHERE run_id = $1 AND batch_no = $2
-       AND (status = 'queued' OR (status = 'running' AND coalesce(heartbeat_at < now() - make_interval(secs => $3::float8 / 1000), true)))
-     RETURNING run_id AS "runId", batch_no AS "batchNo", user_kpi_ids AS "userKpiIds", attempts`,
+): Promise<ClaimedBatch | null> {
+  const result = await pool.query<ClaimedBatch>(
+    `UPDATE calculation_batches b SET status = 'running', attempts = b.attempts + 1, heartbeat_at = now(), started_at = now()
+     FROM calculation_runs r
+     WHERE b.run_id = $1 AND b.batch_no = $2 AND r.id = b.run_id
+       AND (b.status = 'queued'
+         OR (b.status = 'running' AND coalesce(b.heartbeat_at < now() - make_interval(secs => $3::float8 / 1000), true)))
+     RETURNING b.run_id AS "runId", b.batch_no AS "batchNo", b.user_kpi_ids AS "userKpiIds", b.attempts,
+       r.period_containing::text AS "periodContaining", r.today::text AS today`,
     [runId, batchNo, staleAfterMs],
   );
   return result.rows[0] ?? null;

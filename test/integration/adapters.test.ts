@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AircallAdapter } from "../../src/engine/adapters/aircall.adapter.js";
 import { GoogleWorkspaceAdapter, serviceAccountToken } from "../../src/engine/adapters/google-workspace.adapter.js";
@@ -8,6 +6,7 @@ import { midnightUnix } from "../../src/engine/adapters/http-client.js";
 import { IntercomAdapter } from "../../src/engine/adapters/intercom.adapter.js";
 import { CalculationError, type CalculationSubject } from "../../src/engine/outcome.js";
 import { CalculationWorld, lastMonth } from "../helpers/calculation.js";
+import { FakeApi, json, type Handler } from "../helpers/fake-api.js";
 import { startServerWithRoles } from "../helpers/roles.js";
 
 /**
@@ -15,55 +14,6 @@ import { startServerWithRoles } from "../helpers/roles.js";
  * shapes (the HTTP boundary is the one thing faked): pagination, rate limits, transient failures,
  * timeouts, malformed bodies, credentials. Then one API definition end to end through GraphQL.
  */
-
-interface Received {
-  method: string;
-  url: URL;
-  headers: IncomingMessage["headers"];
-  body: any;
-}
-type Handler = (request: Received, response: ServerResponse) => void;
-
-class FakeApi {
-  readonly requests: Received[] = [];
-  handler: Handler = (_, response) => response.end("{}");
-  private server!: Server;
-  url = "";
-
-  async start() {
-    this.server = createServer((req, res) => {
-      let raw = "";
-      req.on("data", (chunk) => (raw += chunk));
-      req.on("end", () => {
-        const received = {
-          method: req.method!,
-          url: new URL(req.url!, "http://fake"),
-          headers: req.headers,
-          body: raw ? JSON.parse(raw) : undefined,
-        };
-        this.requests.push(received);
-        this.handler(received, res);
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  reset(handler: Handler) {
-    this.requests.length = 0;
-    this.handler = handler;
-  }
-
-  stop() {
-    this.server.closeAllConnections();
-    return new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-const json = (response: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}) => {
-  response.writeHead(status, { "content-type": "application/json", ...headers });
-  response.end(JSON.stringify(body));
-};
 
 /** Answers each request with the next response of a script, then the last one. */
 function script(...steps: Handler[]): Handler {

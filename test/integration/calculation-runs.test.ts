@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
 import { userExternalIds, userKpis, type UserRow } from "../../src/db/schema/index.js";
 import { CREATE, definitionInput, lastMonth } from "../helpers/calculation.js";
@@ -243,6 +244,35 @@ describe("calculateKpis", () => {
       await second.stop();
     }
   });
+
+  // The embedded database has one session for every connection, so a NOTIFY never reaches another one
+  // (production turns notifications off there); workers then find runs by polling only.
+  it.skipIf(inject("databaseKind") === "embedded")(
+    "notifies the workers at once when a process that does not work on jobs queues a run",
+    async () => {
+      // An API replica (JOBS_ENABLED=false): before, its job reached workers only through their polling.
+      const api = await startTestServer({ DATABASE_URL: database.url, KPI_TIMEZONE: "UTC" });
+      const listener = new pg.Client({ connectionString: database.url });
+      await listener.connect();
+      try {
+        const notified = new Promise<string>((resolve) =>
+          listener.on("notification", (message) => {
+            const payload = JSON.parse(message.payload ?? "{}");
+            if (message.channel === "agenda:jobs" && payload.jobName === "kpi:plan-run") resolve(payload.jobName);
+          }),
+        );
+        await listener.query('LISTEN "agenda:jobs"');
+        const queued = await api.gql(CALCULATE_KPIS, { input: { kpiDefinitionId: casesDefinition } }, admin);
+        expect(queued.errors).toBeUndefined();
+        const timeout = new Promise<string>((resolve) => setTimeout(() => resolve("no notification"), 5_000));
+        expect(await Promise.race([notified, timeout])).toBe("kpi:plan-run");
+        expect(await waitForRun(queued.data!.calculateKpis.id)).toMatchObject({ status: "SUCCEEDED", succeeded: 5 });
+      } finally {
+        await listener.end();
+        await api.stop(); // closes the channel it opened: a LISTEN connection left would keep its pool from ending
+      }
+    },
+  );
 
   it("refuses bad input with BAD_USER_INPUT or NOT_FOUND and queues nothing", async () => {
     const count = async () => (await server.database.pool.query("SELECT count(*)::int AS n FROM calculation_runs")).rows[0].n;

@@ -32,15 +32,28 @@ interface UsageReports {
   warnings?: Array<{ code?: string; message?: string }>;
 }
 
-/** The service-account flow of google-auth-library: the key file is read once, tokens are cached and refreshed by the library. */
+/** Google's OAuth 2.0 token endpoint: the token_uri of its service-account key files, and google-auth-library's. */
+export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
+
+interface ServiceAccountKey {
+  client_email?: string;
+  private_key?: string;
+  token_uri?: string;
+}
+
+/**
+ * The service-account flow of google-auth-library: the key file is read once; the library signs an
+ * assertion (RS256, iss the service account, sub the admin, the reports scope), exchanges it at the
+ * key's token endpoint, caches the access token and refreshes it before it expires.
+ */
 export function serviceAccountToken(file: string, subject: string | undefined): AccessTokenProvider {
   let client: Promise<JWT> | undefined;
   return async () => {
     client ??= readFile(file, "utf8").then((text) => {
-      const key = JSON.parse(text) as { client_email?: string; private_key?: string };
+      const key = JSON.parse(text) as ServiceAccountKey;
       if (!key.client_email || !key.private_key)
         throw new CalculationError("GOOGLE_SERVICE_ACCOUNT_FILE is not a service-account key (client_email, private_key)");
-      return new JWT({ email: key.client_email, key: key.private_key, scopes: [REPORTS_SCOPE], subject });
+      return jwtClient(key as ServiceAccountKey & { client_email: string; private_key: string }, subject);
     });
     try {
       const { token } = await (await client).getAccessToken();
@@ -49,10 +62,58 @@ export function serviceAccountToken(file: string, subject: string | undefined): 
     } catch (error) {
       client = undefined;
       if (error instanceof CalculationError) throw error;
-      // The library's message may quote Google's answer, never the key.
-      throw new CalculationError("Google Workspace refused the service account's credentials");
+      throw tokenError(error);
     }
   };
+}
+
+/**
+ * google-auth-library posts the assertion to Google's endpoint, signed for it as audience, whatever
+ * the key says. A key whose token_uri names another endpoint (an emulator's, a test's) gets both
+ * moved there: the audience by a claim (additional claims override it), the request by an
+ * interceptor on the client's own transporter, which only its token requests use.
+ */
+function jwtClient(key: ServiceAccountKey & { client_email: string; private_key: string }, subject: string | undefined): JWT {
+  const tokenUrl = key.token_uri ?? GOOGLE_TOKEN_URL;
+  if (!/^https?:\/\//.test(tokenUrl)) throw new CalculationError("GOOGLE_SERVICE_ACCOUNT_FILE: token_uri must be an http(s) URL");
+  const elsewhere = tokenUrl !== GOOGLE_TOKEN_URL;
+  const client = new JWT({
+    email: key.client_email,
+    key: key.private_key,
+    scopes: [REPORTS_SCOPE],
+    subject,
+    ...(elsewhere ? { additionalClaims: { aud: tokenUrl } } : {}),
+  });
+  if (elsewhere) {
+    client.transporter.interceptors.request.add({
+      resolved: async (options) => {
+        if (options.url.href === GOOGLE_TOKEN_URL) options.url = new URL(tokenUrl);
+        return options;
+      },
+    });
+  }
+  return client;
+}
+
+/**
+ * Why no token came: the endpoint's HTTP status and OAuth error (RFC 6749 5.2), which name the
+ * problem (invalid_grant, unauthorized_client) and never hold the key; nothing else of the
+ * library's error, which may carry the request.
+ */
+function tokenError(error: unknown): CalculationError {
+  const { status, response, code } = error as { status?: number; response?: { data?: unknown }; code?: unknown };
+  if (typeof status !== "number") {
+    const reason = typeof code === "string" && /^[A-Z_]+$/.test(code) ? ` (${code})` : "";
+    return new CalculationError(`Google Workspace's token endpoint could not be reached for an access token${reason}`);
+  }
+  const data = (typeof response?.data === "object" && response.data) || {};
+  const text = (value: unknown) => (typeof value === "string" ? value.replace(/[^\x20-\x7e]/g, "").slice(0, 200) : "");
+  const oauth = [text((data as { error?: unknown }).error), text((data as { error_description?: unknown }).error_description)]
+    .filter(Boolean)
+    .join(": ");
+  return new CalculationError(
+    `Google Workspace refused the service account's credentials (token endpoint: HTTP ${status}${oauth ? ` ${oauth}` : ""})`,
+  );
 }
 
 /**

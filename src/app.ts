@@ -20,6 +20,7 @@ import { metricsPlugin } from "./graphql/metrics-plugin.js";
 import { createResponseCache } from "./graphql/response-cache.js";
 import { countStatements } from "./db/statement-counter.js";
 import { buildServedSchema } from "./graphql/schema.js";
+import { exportRoutes } from "./exports/exports.router.js";
 import { recalculateHook } from "./hooks/recalculate-hook.js";
 import { AppError } from "./lib/errors.js";
 import type { Logger } from "./lib/logger.js";
@@ -129,6 +130,15 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
       db: database.db,
       runs: services.runs,
       today: () => todayIn(config.scoring.timeZone),
+    }),
+  );
+
+  app.use(
+    exportRoutes({
+      db: database.db,
+      authenticator,
+      today: () => todayIn(config.scoring.timeZone),
+      metrics,
     }),
   );
 

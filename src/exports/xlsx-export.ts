@@ -3,9 +3,10 @@ import { PassThrough, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ColumnKind, ExportColumn, ExportRow } from "./export-columns.js";
 
+// Numbers keep Excel's General format: "0.##" would show 10 as "10.".
 const FORMATS: Record<ColumnKind, Partial<ExcelJS.Style>> = {
-  integer: { numFmt: "0" },
-  number: { numFmt: "0.##" },
+  integer: {},
+  number: {},
   text: {},
   date: { numFmt: "yyyy-mm-dd" },
   instant: { numFmt: "yyyy-mm-dd hh:mm:ss" },

@@ -21,6 +21,7 @@ import { createResponseCache } from "./graphql/response-cache.js";
 import { countStatements } from "./db/statement-counter.js";
 import { buildServedSchema } from "./graphql/schema.js";
 import { serveSubscriptions } from "./graphql/subscription-server.js";
+import { exportRoutes } from "./exports/exports.router.js";
 import { recalculateHook } from "./hooks/recalculate-hook.js";
 import { AppError } from "./lib/errors.js";
 import type { Logger } from "./lib/logger.js";
@@ -130,6 +131,14 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
       db: database.db,
       runs: services.runs,
       today: () => todayIn(config.scoring.timeZone),
+    }),
+  );
+  app.use(
+    exportRoutes({
+      db: database.db,
+      authenticator,
+      today: () => todayIn(config.scoring.timeZone),
+      metrics,
     }),
   );
 

@@ -8,6 +8,12 @@ const OPERATION_LABEL_LIMIT = 200;
 /** A scrape does not wait longer than this for the job queue's depth. */
 const COLLECT_TIMEOUT_MS = 2_000;
 
+export interface ExportRecorder {
+  addRows(count: number): void;
+  /** completed; aborted: the client left before the end; failed: our error. */
+  end(outcome: "completed" | "aborted" | "failed"): void;
+}
+
 /**
  * The server's Prometheus metrics, in a registry of their own rather than prom-client's global one:
  * tests start several servers in one process, and each must count only its own requests. Gauges are
@@ -24,6 +30,9 @@ export class Metrics {
   private readonly rateLimited: Counter<"adapter">;
   private readonly runDuration: Histogram<"trigger" | "status">;
   private readonly collectFailures: Counter<"gauge">;
+  private readonly exportsInProgress: Gauge<"format">;
+  private readonly exports: Counter<"format" | "outcome">;
+  private readonly exportRows: Counter<"format">;
   private readonly operations = new Set<string>();
   private readonly pools = new Map<string, pg.Pool>();
   private jobQueueDepth?: () => Promise<{ queued: number; running: number }>;
@@ -77,6 +86,24 @@ export class Metrics {
       labelNames: ["gauge"],
       registers,
     });
+    this.exportsInProgress = new Gauge({
+      name: "kpi_exports_in_progress",
+      help: "Downloads of GET /exports/... being streamed",
+      labelNames: ["format"],
+      registers,
+    });
+    this.exports = new Counter({
+      name: "kpi_exports_total",
+      help: "Finished downloads of GET /exports/... by format and outcome (aborted: the client left before the end)",
+      labelNames: ["format", "outcome"],
+      registers,
+    });
+    this.exportRows = new Counter({
+      name: "kpi_export_rows_total",
+      help: "Measurement rows written by downloads of GET /exports/...",
+      labelNames: ["format"],
+      registers,
+    });
 
     const jobQueue: Gauge<"state"> = new Gauge({
       name: "kpi_job_queue_depth",
@@ -114,6 +141,18 @@ export class Metrics {
   /** A calculation run's end: trigger ("schedule:monthly", "manual", "webhook", "backfill", …), final status ("succeeded" | "partial" | "failed"), duration. */
   observeRun(trigger: string, status: string, seconds: number): void {
     this.runDuration.observe({ trigger, status }, seconds);
+  }
+
+  /** An export download's start ("csv" | "xlsx"): count its rows as they are read, then record how it ended. */
+  startExport(format: string): ExportRecorder {
+    this.exportsInProgress.inc({ format });
+    return {
+      addRows: (count) => this.exportRows.inc({ format }, count),
+      end: (outcome) => {
+        this.exportsInProgress.dec({ format });
+        this.exports.inc({ format, outcome });
+      },
+    };
   }
 
   /** Gauges read at scrape time: job queue depth (jobs due or running) from the given async function. */

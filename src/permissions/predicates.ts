@@ -1,15 +1,13 @@
 import { rule } from "graphql-shield";
 import type { Context } from "../graphql/context.js";
 import { AppError } from "../lib/errors.js";
+import { idArg, mayViewTeam, maySeeFiguresOf, maySeeUser } from "./decisions.js";
 
 /**
  * Small named predicates; rules.ts combines them per field. Rules that depend on the parent or the
  * arguments are not cached by graphql-shield (its "strict" cache hashes whole objects, which costs
  * more than the check); the expensive part, who the viewer manages, is memoised per request in Access.
  */
-
-const idArg = (value: unknown): number | null =>
-  typeof value === "string" && /^\d{1,10}$/.test(value) ? Number(value) : typeof value === "number" ? value : null;
 
 export const isAuthenticated = rule("isAuthenticated", { cache: "contextual" })(
   (_parent, _args, ctx: Context) => ctx.viewer !== null,
@@ -21,10 +19,9 @@ export const isManager = rule("isManager", { cache: "contextual" })((_parent, _a
 
 /** The user named by an argument is the viewer, a member of a team the viewer manages, or the viewer is an admin. */
 export const canSeeUserArg = (arg: string) =>
-  rule(`canSeeUserArg:${arg}`, { cache: "no_cache" })(async (_parent, args: Record<string, unknown>, ctx: Context) => {
-    const id = idArg(args[arg]);
-    return ctx.access.isAdmin || (id !== null && (await ctx.access.canSeePrivateDataOf(id)));
-  });
+  rule(`canSeeUserArg:${arg}`, { cache: "no_cache" })((_parent, args: Record<string, unknown>, ctx: Context) =>
+    maySeeUser(ctx.access, args[arg]),
+  );
 
 /** The same for the User being resolved: guards e-mail, team memberships and figures. */
 export const canSeeParentUser = rule("canSeeParentUser", { cache: "no_cache" })((parent: { id: number }, _args, ctx: Context) =>
@@ -32,10 +29,9 @@ export const canSeeParentUser = rule("canSeeParentUser", { cache: "no_cache" })(
 );
 
 export const canViewTeamArg = (arg: string) =>
-  rule(`canViewTeamArg:${arg}`, { cache: "no_cache" })(async (_parent, args: Record<string, unknown>, ctx: Context) => {
-    const id = idArg(args[arg]);
-    return ctx.access.isAdmin || (id !== null && (await ctx.access.canViewTeam(id)));
-  });
+  rule(`canViewTeamArg:${arg}`, { cache: "no_cache" })((_parent, args: Record<string, unknown>, ctx: Context) =>
+    mayViewTeam(ctx.access, args[arg]),
+  );
 
 export const canViewParentTeam = rule("canViewParentTeam", { cache: "no_cache" })((parent: { id: number }, _args, ctx: Context) =>
   ctx.access.canViewTeam(parent.id),
@@ -104,7 +100,7 @@ export const canSeeUserKpiArg = (arg: string) =>
 
 /** A team member's figures: the member themselves, their manager, or an admin. */
 export const canSeeParentMember = rule("canSeeParentMember", { cache: "no_cache" })(
-  (parent: { userId: number }, _args, ctx: Context) => ctx.access.canSeePrivateDataOf(parent.userId),
+  (parent: { userId: number }, _args, ctx: Context) => maySeeFiguresOf(ctx.access, parent.userId),
 );
 
 /**

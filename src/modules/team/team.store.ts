@@ -32,6 +32,16 @@ export function membersOfTeams(db: DbOrTx, teamIds: readonly number[]) {
     .orderBy(asc(users.name), asc(users.id));
 }
 
+/** Ids of a team's current members, ascending. */
+export async function memberIdsOfTeam(db: DbOrTx, teamId: number): Promise<number[]> {
+  const rows = await db
+    .select({ userId: teamMembers.userId })
+    .from(teamMembers)
+    .where(eq(teamMembers.teamId, teamId))
+    .orderBy(asc(teamMembers.userId));
+  return rows.map((row) => row.userId);
+}
+
 export async function isMember(db: DbOrTx, teamId: number, userId: number): Promise<boolean> {
   const [row] = await db
     .select({ userId: teamMembers.userId })

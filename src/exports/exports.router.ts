@@ -1,0 +1,132 @@
+import express, { type Request, type Response, type Router } from "express";
+import type { Writable } from "node:stream";
+import type { Authenticator } from "../auth/authenticate.js";
+import type { Db } from "../db/client.js";
+import { AppError, unauthenticated, type ErrorCode } from "../lib/errors.js";
+import type { ExportRecorder, Metrics } from "../observability/metrics.js";
+import { Access } from "../permissions/access.js";
+import { writeCsv } from "./csv-export.js";
+import { TEAM_EXPORT_COLUMNS, USER_EXPORT_COLUMNS, type ExportColumn, type ExportRow } from "./export-columns.js";
+import { parseExportRange, type ExportRange } from "./export-range.js";
+import { teamExportSubject, userExportSubject, type ExportSubject } from "./export-subject.js";
+import { measurementPages } from "./measurement-pages.js";
+import { writeXlsx } from "./xlsx-export.js";
+
+export interface ExportRoutesDeps {
+  db: Db;
+  authenticator: Authenticator;
+  /** Today in the organisation's time zone: the default range ends with it. */
+  today: () => string;
+  metrics: Metrics;
+}
+
+type Format = "csv" | "xlsx";
+
+interface FormatWriter {
+  contentType: string;
+  write(pages: AsyncIterable<ExportRow[]>, columns: readonly ExportColumn[], out: Writable): Promise<void>;
+}
+
+const WRITERS: Record<Format, FormatWriter> = {
+  csv: { contentType: "text/csv; charset=utf-8", write: writeCsv },
+  xlsx: { contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write: writeXlsx },
+};
+
+const FILE_PATTERN = /^([^.]*)\.(csv|xlsx)$/;
+
+const STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400, NOT_FOUND: 404 };
+
+function fail(res: Response, error: AppError): void {
+  const status = STATUS[error.code] ?? 400;
+  if (status === 401) res.set("www-authenticate", 'Bearer realm="exports"');
+  res
+    .status(status)
+    .set("cache-control", "no-store")
+    .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+}
+
+/** Counts the rows as they are read, for the metrics. */
+async function* counted(pages: AsyncIterable<ExportRow[]>, recorder: ExportRecorder): AsyncGenerator<ExportRow[]> {
+  for await (const page of pages) {
+    recorder.addRows(page.length);
+    yield page;
+  }
+}
+
+async function* withTeam(pages: AsyncIterable<ExportRow[]>, team: { id: number; name: string }): AsyncGenerator<ExportRow[]> {
+  for await (const page of pages) yield page.map((row) => ({ team_id: team.id, team_name: team.name, ...row }));
+}
+
+function fileName(subject: ExportSubject, range: ExportRange, format: Format): string {
+  const who = subject.kind === "team" ? `team-${subject.team.id}` : `user-${subject.userId}`;
+  return `kpi-measurements-${who}-${range.from}-to-${range.to}.${format}`;
+}
+
+/**
+ * Streams the subject's rows in `format`, counting them; a failure after the first byte cuts the
+ * connection, so a client never mistakes a partial file for a whole one.
+ */
+async function streamExport(
+  req: Request,
+  res: Response,
+  deps: ExportRoutesDeps,
+  download: { subject: ExportSubject; range: ExportRange; format: Format },
+): Promise<void> {
+  const { subject, range, format } = download;
+  const recorder = deps.metrics.startExport(format);
+  const rows = measurementPages(deps.db.$client, { userIds: subject.userIds, ...range });
+  const pages = counted(subject.kind === "team" ? withTeam(rows, subject.team) : rows, recorder);
+  try {
+    await WRITERS[format].write(pages, subject.kind === "team" ? TEAM_EXPORT_COLUMNS : USER_EXPORT_COLUMNS, res);
+    recorder.end("completed");
+  } catch (error) {
+    // The client went away (pipeline's premature close): nothing to answer, nothing to log.
+    if ((error as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE") return recorder.end("aborted");
+    recorder.end("failed");
+    req.log.error({ err: error }, "export failed");
+    if (res.headersSent) return void res.destroy();
+    res.removeHeader("content-disposition");
+    res.status(500).json({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+  }
+}
+
+/**
+ * GET /exports/teams/:id.csv|.xlsx and GET /exports/users/:id.csv|.xlsx?from=&to=: the measurements a
+ * viewer may see through GraphQL (export-subject.ts), streamed. Checks, in order: credentials (401),
+ * the range (400), the right to the team or user (403, the same for unknown ids), then, for admins
+ * only, a malformed (400) or unknown (404) id. Errors are JSON like the GraphQL endpoint's.
+ */
+export function exportRoutes(deps: ExportRoutesDeps): Router {
+  const router = express.Router();
+  router.get("/exports/:scope/:file", async (req: Request, res: Response, next) => {
+    const { scope, file } = req.params as { scope: string; file: string };
+    const match = FILE_PATTERN.exec(file);
+    if ((scope !== "teams" && scope !== "users") || !match) return next();
+    const [, rawId, format] = match as unknown as [string, string, Format];
+
+    let subject: ExportSubject;
+    let range: ExportRange;
+    try {
+      const viewer = await deps.authenticator.fromAuthorizationHeader(req.headers.authorization);
+      if (!viewer) throw unauthenticated();
+      range = parseExportRange(req.query as Record<string, unknown>, deps.today());
+      const access = new Access(deps.db, viewer);
+      subject =
+        scope === "teams" ? await teamExportSubject(deps.db, access, rawId) : await userExportSubject(deps.db, access, rawId);
+    } catch (error) {
+      if (error instanceof AppError) return fail(res, error);
+      throw error;
+    }
+
+    res.set({
+      "content-type": WRITERS[format].contentType,
+      "content-disposition": `attachment; filename="${fileName(subject, range, format)}"`,
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+    });
+    // Express answers HEAD with the GET route; the headers say all a HEAD asks, and no rows are read.
+    if (req.method === "HEAD") return res.end();
+    await streamExport(req, res, deps, { subject, range, format });
+  });
+  return router;
+}

@@ -62,7 +62,7 @@ const envSchema = z
       .default(150),
     SQL_STATEMENT_HEADER: booleanFlag.optional(),
     JOBS_ENABLED: booleanFlag.optional(),
-    JOBS_BATCH_SIZE: positiveInt(500),
+    JOBS_BATCH_SIZE: positiveInt(1000),
     JOBS_CONCURRENCY: positiveInt(8),
     JOBS_LOCK_LIFETIME_MS: z.coerce
       .number({ message: "must be a number of milliseconds" })

@@ -103,14 +103,9 @@ export class TeamNotificationSettings {
   emails!: string[];
 }
 
+/** The settings each kind reads (see AlertKind); a setting the kind does not use is refused. */
 @InputType()
-export class CreateAlertRuleInput {
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => AlertKind)
-  kind!: AlertKind;
-
+abstract class AlertRuleSettingsInput {
   @Field(() => Float, { nullable: true })
   threshold?: number | null;
 
@@ -119,6 +114,15 @@ export class CreateAlertRuleInput {
 
   @Field(() => Int, { nullable: true })
   graceDays?: number | null;
+}
+
+@InputType()
+export class CreateAlertRuleInput extends AlertRuleSettingsInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => AlertKind)
+  kind!: AlertKind;
 
   @Field(() => String, { nullable: true })
   category?: string | null;
@@ -128,18 +132,9 @@ export class CreateAlertRuleInput {
 }
 
 @InputType({ description: "The kind cannot change; the other settings are checked against it." })
-export class UpdateAlertRuleInput {
+export class UpdateAlertRuleInput extends AlertRuleSettingsInput {
   @Field(() => String, { nullable: true })
   name?: string | null;
-
-  @Field(() => Float, { nullable: true })
-  threshold?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  periods?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  graceDays?: number | null;
 
   @Field(() => Boolean, { nullable: true, description: "false stops the rule; its open alerts stay until acknowledged." })
   isActive?: boolean | null;

@@ -139,6 +139,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
       authenticator,
       today: () => todayIn(config.scoring.timeZone),
       metrics,
+      limits: config.exports,
     }),
   );
 

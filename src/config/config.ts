@@ -95,6 +95,12 @@ const envSchema = z
       .int()
       .min(100, "must be at least 100")
       .default(10_000),
+    EXPORTS_MAX_CONCURRENT: positiveInt(4),
+    EXPORTS_IDLE_TIMEOUT_MS: z.coerce
+      .number({ message: "must be a number of milliseconds" })
+      .int()
+      .min(100, "must be at least 100")
+      .default(60_000),
     SCHEDULE_DAILY: cron(DEFAULT_SCHEDULE.daily),
     SCHEDULE_WEEKLY: cron(DEFAULT_SCHEDULE.weekly),
     SCHEDULE_MONTHLY: cron(DEFAULT_SCHEDULE.monthly),
@@ -209,6 +215,12 @@ export interface Config {
     mongodbUrl?: string;
     schedule: Schedule;
   };
+  exports: {
+    /** Downloads one process streams at once; more are refused with 429 and Retry-After. */
+    maxConcurrent: number;
+    /** A download whose client takes nothing for this long is cut, so a stalled client holds no slot. */
+    idleTimeoutMs: number;
+  };
   alerts: {
     /** nodemailer SMTP URL; without it alerts go to webhooks only. */
     smtpUrl?: string;
@@ -316,6 +328,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         snapshot: env.SCHEDULE_SNAPSHOT,
       },
     },
+    exports: { maxConcurrent: env.EXPORTS_MAX_CONCURRENT, idleTimeoutMs: env.EXPORTS_IDLE_TIMEOUT_MS },
     alerts: {
       smtpUrl: env.SMTP_URL,
       emailFrom: env.ALERT_EMAIL_FROM,

@@ -18,6 +18,7 @@ export interface ExportRoutesDeps {
   /** Today in the organisation's time zone: the default range ends with it. */
   today: () => string;
   metrics: Metrics;
+  limits: { maxConcurrent: number; idleTimeoutMs: number };
 }
 
 type Format = "csv" | "xlsx";
@@ -74,6 +75,9 @@ async function streamExport(
 ): Promise<void> {
   const { subject, range, format } = download;
   const recorder = deps.metrics.startExport(format);
+  // A client that takes nothing for this long (its socket idle while we wait to write) is cut: the
+  // pipeline ends as if it had left, and the download's slot is free again.
+  res.setTimeout(deps.limits.idleTimeoutMs, () => res.destroy());
   const rows = measurementPages(deps.db.$client, { userIds: subject.userIds, ...range });
   const pages = counted(subject.kind === "team" ? withTeam(rows, subject.team) : rows, recorder);
   try {
@@ -87,6 +91,9 @@ async function streamExport(
     if (res.headersSent) return void res.destroy();
     res.removeHeader("content-disposition");
     res.status(500).json({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+  } finally {
+    // The socket may serve the client's next request (keep-alive): it gets its usual timeouts back.
+    req.socket.setTimeout(0);
   }
 }
 
@@ -98,6 +105,7 @@ async function streamExport(
  */
 export function exportRoutes(deps: ExportRoutesDeps): Router {
   const router = express.Router();
+  let streaming = 0;
   router.get("/exports/:scope/:file", async (req: Request, res: Response, next) => {
     const { scope, file } = req.params as { scope: string; file: string };
     const match = FILE_PATTERN.exec(file);
@@ -126,7 +134,24 @@ export function exportRoutes(deps: ExportRoutesDeps): Router {
     });
     // Express answers HEAD with the GET route; the headers say all a HEAD asks, and no rows are read.
     if (req.method === "HEAD") return res.end();
-    await streamExport(req, res, deps, { subject, range, format });
+    if (streaming >= deps.limits.maxConcurrent) {
+      res.removeHeader("content-disposition");
+      res.set("retry-after", "10");
+      return res.status(429).json({
+        errors: [
+          {
+            message: `${streaming} exports are running, the most this server streams at once (EXPORTS_MAX_CONCURRENT); retry shortly`,
+            extensions: { code: "TOO_MANY_REQUESTS" },
+          },
+        ],
+      });
+    }
+    streaming++;
+    try {
+      await streamExport(req, res, deps, { subject, range, format });
+    } finally {
+      streaming--;
+    }
   });
   return router;
 }

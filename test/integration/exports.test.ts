@@ -8,6 +8,7 @@ import { TEAM_EXPORT_COLUMNS, USER_EXPORT_COLUMNS } from "../../src/exports/expo
 import { PAGE_SIZE } from "../../src/exports/measurement-pages.js";
 import { addDays, todayIn } from "../../src/scoring/periods.js";
 import { sampleValue } from "../helpers/exposition.js";
+import { until } from "../helpers/waiting.js";
 import { buildDefinition, buildTeam, buildUser, unique } from "../helpers/factories.js";
 import { createRoleWorld, ROLE_NAMES, type RoleName, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -583,6 +584,52 @@ describe("a client leaving mid-download", () => {
     expect(me.data!.me.id).toBe(String(world.users.admin.id));
     const again = await download(`/exports/users/${world.users.user.id}.csv?${Q1}`, token("user"));
     expect(csvLines(again.text)).toHaveLength(1 + userLines().length);
+  });
+});
+
+describe("limits: concurrent downloads and stalled clients", () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({ EXPORTS_MAX_CONCURRENT: "1", EXPORTS_IDLE_TIMEOUT_MS: "400" });
+  });
+  afterAll(() => limited?.stop());
+
+  const bulkUrl = () => new URL(`/exports/users/${bulkUser.id}.csv?from=2021-01-01&to=2024-01-01`, limited.url);
+
+  async function exportCounts() {
+    const text = (await limited.running.metrics.render()).body;
+    return {
+      inProgress: sampleValue(text, "kpi_exports_in_progress", { format: "csv" }) ?? 0,
+      aborted: sampleValue(text, "kpi_exports_total", { format: "csv", outcome: "aborted" }) ?? 0,
+    };
+  }
+
+  it("refuses a download beyond EXPORTS_MAX_CONCURRENT with 429 and Retry-After, and cuts a stalled one after the idle timeout", async () => {
+    // A client that takes the first chunk and then reads nothing.
+    const stalled = request(bulkUrl(), { headers: { authorization: `Bearer ${token("admin")}` } });
+    await new Promise<void>((resolve, reject) => {
+      stalled.on("response", (res) => res.once("data", () => (res.pause(), resolve())));
+      stalled.on("error", reject);
+      stalled.end();
+    });
+    const refused = await fetch(bulkUrl(), { headers: { authorization: `Bearer ${token("admin")}` } });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("10");
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      "TOO_MANY_REQUESTS",
+    );
+    // Nothing read for 400 ms: the server cuts the download (counted as aborted), and its slot is free again.
+    const cut = await until("the stalled download to be cut", async () => {
+      const counts = await exportCounts();
+      return counts.inProgress === 0 && counts.aborted === 1 && counts;
+    });
+    expect(cut).toEqual({ inProgress: 0, aborted: 1 });
+    stalled.destroy();
+    const next = await fetch(new URL(`/exports/users/${world.users.user.id}.csv?${Q1}`, limited.url), {
+      headers: { authorization: `Bearer ${token("user")}` },
+    });
+    expect(next.status).toBe(200);
+    expect(csvLines(await next.text())).toHaveLength(1 + userLines().length);
   });
 });
 

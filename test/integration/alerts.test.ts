@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
+import { JOB } from "../../src/jobs/calculation-jobs.js";
 import { userKpis, type KpiDefinitionRow, type UserKpiRow } from "../../src/db/schema/index.js";
 import { addDays, latestCompletedPeriod, shiftPeriod, todayIn, type Period } from "../../src/scoring/periods.js";
 import { RECORD } from "../helpers/calculation.js";
@@ -304,6 +305,17 @@ describe("notifications", () => {
     const ours = mails.filter((mail) => emailIds.includes(/^x-kpi-delivery: *(\d+)/im.exec(mail.text)?.[1] ?? ""));
     expect(ours.flatMap((mail) => mail.to).sort()).toEqual(["ops@example.com", world.users.teamManager.email].sort());
     expect(ours[0]!.text).toContain(`Subject: KPI alert: ${world.users.user.name}:`);
+  });
+
+  it("evaluates the rules after the snapshot job (which every run queues when it ends)", async () => {
+    const rule = await createRule({ kind: "BELOW_TARGET", threshold: 40, periods: 1, kpiDefinitionId: String(survey.id) });
+    await setMeasurement(surveyAssignment, latest(), 15);
+    await server.running.services.jobs.enqueue(JOB.snapshot, {});
+    const alerts = await until("the alert raised after the snapshots", async () => {
+      const list = await alertsOf(rule);
+      return list.length === 1 && list;
+    });
+    expect(alerts[0]).toMatchObject({ status: "OPEN", userKpi: { id: String(surveyAssignment.id) } });
   });
 
   it("checks the user's rules after a manual entry, in the background", async () => {

@@ -12,6 +12,12 @@ export class PostgresJobStore implements JobStore {
     options: { notifications: boolean },
   ) {
     this.backend = new PostgresBackend({ pool, disableNotifications: !options.notifications, ensureSchema: false });
+    // Agenda announces every job's start, success and completion to other processes (for
+    // agenda.on("success:<job>") across processes), a NOTIFY each on a pool connection: three per
+    // batch, which we never listen to. The interface makes publishState optional; without it Agenda
+    // skips them. New-job notifications, which wake the workers, are unaffected.
+    const channel = this.backend.notificationChannel as { publishState?: unknown } | undefined;
+    if (channel) channel.publishState = undefined;
   }
 
   async queueDepth(): Promise<QueueDepth> {

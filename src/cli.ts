@@ -104,7 +104,7 @@ async function run(
     case "seed:demo": {
       if (!(await isDatabaseEmpty(database.db)))
         return fail("The database already has users; demo data is only loaded into an empty one");
-      await seedDemo(database.db);
+      await seedDemo(database.db, { scoreCap: config.scoring.scoreCap });
       process.stderr.write("Demo data loaded. Admin: admin@example.com\n");
       return 0;
     }

@@ -14,7 +14,7 @@ const jwt = createJwtService(config);
 // The embedded default is for trying the server out: an empty one gets the demo data.
 let seeded = false;
 if ((config.seedDemo ?? database.embedded) && (await isDatabaseEmpty(database.db))) {
-  await seedDemo(database.db);
+  await seedDemo(database.db, { scoreCap: config.scoring.scoreCap });
   seeded = true;
   log.info("seeded demo data");
 }

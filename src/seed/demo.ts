@@ -16,6 +16,8 @@ import { achievementPercentage } from "../scoring/achievement.js";
 import { demoAdmin, demoTeams } from "./demo-data.js";
 import { seedDemoSources } from "./demo-sources.js";
 import { additiveUnit } from "../modules/definition/definition.service.js";
+import { writeSnapshots } from "../jobs/snapshots.js";
+import { addDays } from "../scoring/periods.js";
 
 export const DEMO_MONTHS = 6;
 
@@ -47,14 +49,15 @@ export function completedMonths(today: Date, months: number): Array<{ start: str
 /**
  * Seeds the design's three teams (a manager and four members each), their fifteen KPIs, an
  * assignment of each team KPI to each member, six months of monthly measurements, and the source
- * tables their queries read, in one transaction. Returns the admin's id.
+ * tables their queries read, in one transaction; then a snapshot per month. Returns the admin's id.
  */
-export async function seedDemo(db: Db, today = new Date()): Promise<{ adminId: number }> {
+export async function seedDemo(db: Db, options: { scoreCap: number; today?: Date }): Promise<{ adminId: number }> {
+  const today = options.today ?? new Date();
   const months = completedMonths(today, DEMO_MONTHS);
   await ensureMeasurementPartitions(db, months[0]!.start, months.at(-1)!.start);
   const next = random(20_261_125);
 
-  return db.transaction(async (tx) => {
+  const seeded = await db.transaction(async (tx) => {
     const [admin] = await tx
       .insert(users)
       .values({ ...demoAdmin, role: "admin" })
@@ -153,4 +156,8 @@ export async function seedDemo(db: Db, today = new Date()): Promise<{ adminId: n
     ]);
     return { adminId: admin!.id };
   });
+  // A snapshot on the last day of each demo month, so that team trends and score-drop alerts have a
+  // history from the start (the snapshot job adds one a day from now on).
+  for (const month of months) await writeSnapshots(db.$client, addDays(month.end, -1), options.scoreCap);
+  return seeded;
 }

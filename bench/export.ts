@@ -14,14 +14,11 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { createMigratedDatabase, databaseUrl, dropDatabase } from "./bench-database.js";
-import { startServer } from "../src/app.js";
-import { JwtService } from "../src/auth/jwt.js";
-import { loadConfig } from "../src/config/config.js";
-import { createDb, createPool } from "../src/db/client.js";
+import { startBenchServer } from "./bench-server.js";
+import { createDb } from "../src/db/client.js";
 import { startEmbeddedPostgres } from "../src/db/embedded.js";
 import { runMigrations } from "../src/db/migrate.js";
 import { ensureMeasurementPartitions } from "../src/db/partitions.js";
-import { createLogger } from "../src/lib/logger.js";
 
 const DB_NAME = "kpi_bench_export";
 const KEEP = process.env.BENCH_KEEP === "1";
@@ -41,15 +38,6 @@ const SAMPLE_MS = 10;
  * export holds. An export that held its rows would not fit; one that holds a page does.
  */
 const OLD_SPACE_MB = Number(process.env.BENCH_OLD_SPACE_MB ?? 128);
-const SERVER_ENV = {
-  NODE_ENV: "production",
-  JWT_SECRET: "bench-secret-that-is-long-enough-for-hs256-0123456789",
-  LOG_LEVEL: "silent",
-  HOST: "127.0.0.1",
-  PORT: "0",
-  DATABASE_POOL_MAX: "10",
-  JOBS_ENABLED: "false",
-};
 
 /** The dataset as set-based SQL: an admin, one team, its members, two daily definitions, their measurements. */
 const DATASET_SQL = `
@@ -90,15 +78,20 @@ type FromServer =
 async function serve(): Promise<void> {
   const embedded = EMBEDDED ? await startEmbeddedPostgres("memory://") : undefined;
   const url = embedded?.url ?? databaseUrl(DB_NAME);
-  const config = loadConfig({ ...SERVER_ENV, DATABASE_URL: url });
-  const pool = createPool(url, config.database.poolMax);
-  if (embedded) {
-    await runMigrations(pool);
-    await seed(pool);
-  }
-  const database = { db: createDb(pool), pool, url, embedded: embedded !== undefined, close: () => pool.end() };
-  const jwt = new JwtService(config.auth, config.auth.jwtSecret);
-  const running = await startServer({ config, database, log: createLogger(config.logLevel), jwt });
+  const server = await startBenchServer(
+    url,
+    { JOBS_ENABLED: "false" },
+    {
+      embedded: embedded !== undefined,
+      prepare: embedded
+        ? async (pool) => {
+            await runMigrations(pool);
+            await seed(pool);
+          }
+        : undefined,
+    },
+  );
+  const { running, pool, jwt } = server;
   const admin = (await pool.query("SELECT id, email FROM users WHERE role = 'admin'")).rows[0];
   const team = (await pool.query("SELECT id FROM teams")).rows[0];
 
@@ -120,8 +113,7 @@ async function serve(): Promise<void> {
       send({ type: "peak", rss: peak.rss - baseline.rss, heap: peak.heap - baseline.heap });
     } else {
       clearInterval(sampler);
-      await running.stop();
-      await pool.end();
+      await server.stop();
       await embedded?.stop();
       process.exit(0);
     }

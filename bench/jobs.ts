@@ -32,6 +32,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { databaseCpuMs, databaseUrl, dropDatabase, onServer, SERVER_URL } from "./bench-database.js";
+import { BENCH_SERVER_ENV } from "./bench-server.js";
 import {
   ASSIGNMENTS,
   buildCalcDataset,
@@ -57,7 +58,7 @@ const GOAL_PERCENT = 15;
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? "1,2").split(",").filter(Boolean).map(Number);
 const WORKER_ENV: Record<string, string> = {
   NODE_ENV: "production",
-  JWT_SECRET: "bench-secret-that-is-long-enough-for-hs256-0123456789",
+  JWT_SECRET: BENCH_SERVER_ENV.JWT_SECRET,
   LOG_LEVEL: "warn",
   KPI_TIMEZONE: TIME_ZONE,
   DATABASE_URL: databaseUrl(DB_NAME),

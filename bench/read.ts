@@ -11,16 +11,15 @@
  */
 import autocannon from "autocannon";
 import { createMigratedDatabase, databaseUrl, dropDatabase, onServer } from "./bench-database.js";
+import { BENCH_SERVER_ENV, startBenchServer } from "./bench-server.js";
 import { fork, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import { startServer } from "../src/app.js";
 import { JwtService } from "../src/auth/jwt.js";
 import { loadConfig } from "../src/config/config.js";
-import { createDb, createPool } from "../src/db/client.js";
+import { createDb } from "../src/db/client.js";
 import { ensureMeasurementPartitions } from "../src/db/partitions.js";
-import { createLogger } from "../src/lib/logger.js";
 
 const DB_NAME = "kpi_bench";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -31,14 +30,6 @@ const USERS = 10_000;
 const TEAM_SIZE = 50;
 const TEAMS = USERS / TEAM_SIZE;
 const MONTHS = 12;
-const SERVER_ENV = {
-  NODE_ENV: "production",
-  JWT_SECRET: "bench-secret-that-is-long-enough-for-hs256-0123456789",
-  LOG_LEVEL: "silent",
-  HOST: "127.0.0.1",
-  PORT: "0",
-  DATABASE_POOL_MAX: "10",
-};
 /** The two servers each query runs against: response cache on (the default) and off. */
 const SERVER_MODES: [string, Record<string, string>][] = [
   ["cache", {}],
@@ -134,23 +125,13 @@ const s = (ms: number) => (ms / 1000).toFixed(1);
 
 /** Child-process mode: the real server on kpi_bench, so its RSS is its own (not the load generator's). */
 async function serve(): Promise<void> {
-  const config = loadConfig({
-    ...SERVER_ENV,
+  const server = await startBenchServer(databaseUrl(DB_NAME), {
     RESPONSE_CACHE_MB: process.env.RESPONSE_CACHE_MB,
     SQL_STATEMENT_HEADER: process.env.SQL_STATEMENT_HEADER,
-    DATABASE_URL: databaseUrl(DB_NAME),
   });
-  const pool = createPool(config.database.url!, config.database.poolMax);
-  const database = { db: createDb(pool), pool, url: config.database.url!, embedded: false, close: () => pool.end() };
-  const running = await startServer({
-    config,
-    database,
-    log: createLogger(config.logLevel),
-    jwt: new JwtService(config.auth, config.auth.jwtSecret),
-  });
+  const running = server.running;
   const stop = async () => {
-    await running.stop();
-    await pool.end();
+    await server.stop();
     process.exit(0); // a clean exit writes the --cpu-prof profile
   };
   process.on("message", () => void stop());
@@ -188,7 +169,7 @@ function rssMb(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
 }
 
 async function tokens(): Promise<{ admin: string; user: string; teamIds: number[] }> {
-  const config = loadConfig(SERVER_ENV);
+  const config = loadConfig(BENCH_SERVER_ENV);
   const jwt = new JwtService(config.auth, config.auth.jwtSecret);
   return onServer(databaseUrl(DB_NAME), async (c) => {
     const first = async (role: string) =>

@@ -1,3 +1,5 @@
+import { kpiInputIds } from "../engine/formula/kpi-inputs.js";
+
 /**
  * The order in which a batch calculates its definitions: 0 for those that read no other KPI, and
  * for a formula over `{ type: "kpi" }` inputs one more than the latest stage of those inputs, so
@@ -6,13 +8,7 @@
  */
 export function definitionStages(definitions: readonly { id: number; dataSource: Record<string, unknown> | null }[]) {
   const inputsOf = new Map<number, number[]>();
-  for (const { id, dataSource } of definitions) {
-    const inputs = Array.isArray(dataSource?.inputs) ? (dataSource.inputs as { source?: Record<string, unknown> }[]) : [];
-    inputsOf.set(
-      id,
-      inputs.filter((input) => input.source?.type === "kpi").map((input) => Number(input.source!.kpiDefinitionId)),
-    );
-  }
+  for (const { id, dataSource } of definitions) inputsOf.set(id, kpiInputIds(dataSource));
   const stages = new Map<number, number>();
   const stageOf = (id: number, depth: number): number => {
     const known = stages.get(id);

@@ -9,6 +9,12 @@ export function namedParametersIn(sql: string): string[] {
   return [...sql.matchAll(PARAMETER)].map((match) => match[1]!);
 }
 
+/** The providers of the `:external_id.<provider>` parameters in `sql`, in order of appearance, each once. */
+export function externalIdProvidersIn(sql: string): string[] {
+  const names = namedParametersIn(sql).map((name) => name.toLowerCase());
+  return [...new Set(names.filter((name) => name.startsWith("external_id.")).map((name) => name.slice("external_id.".length)))];
+}
+
 export function isKnownParameter(name: string): boolean {
   return FIXED_PARAMETERS.includes(name) || /^external_id\.[a-z][a-z0-9_-]*$/.test(name);
 }

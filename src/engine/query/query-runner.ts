@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import { batchedQuery, statementText } from "./batched-query.js";
-import { bindNamedParameters, type BoundQuery } from "./named-parameters.js";
+import { bindNamedParameters, externalIdProvidersIn, type BoundQuery } from "./named-parameters.js";
 import type { SourceConnection, SourceConnections } from "./source-connections.js";
 
 export interface QuerySource {
@@ -236,10 +236,12 @@ async function runQueryBatch(
 ): Promise<BatchResult[]> {
   const results = new Array<BatchResult>(subjects.length);
   const runnable: number[] = [];
+  // Found once for the query, not by binding each subject: batchedQuery binds the runnable ones.
+  const providers = externalIdProvidersIn(source.query);
   subjects.forEach((subject, i) => {
-    const bound = bindNamedParameters(source.query, subject);
-    if ("missingExternalId" in bound) {
-      results[i] = { kind: "skipped", reason: `no ${bound.missingExternalId} id`, metadata: { source: "database" } };
+    const missing = providers.find((provider) => subject.externalIds[provider] === undefined);
+    if (missing !== undefined) {
+      results[i] = { kind: "skipped", reason: `no ${missing} id`, metadata: { source: "database" } };
     } else runnable.push(i);
   });
   if (runnable.length === 0) return results;

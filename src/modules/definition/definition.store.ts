@@ -8,6 +8,7 @@ import {
   type CalculationTypeValue,
   type KpiDefinitionRow,
 } from "../../db/schema/index.js";
+import { kpiInputIds } from "../../engine/formula/kpi-inputs.js";
 
 export async function findDefinition(db: DbOrTx, id: number): Promise<KpiDefinitionRow | undefined> {
   const [row] = await db.select().from(kpiDefinitions).where(eq(kpiDefinitions.id, id));
@@ -52,14 +53,7 @@ export async function formulaGraph(db: DbOrTx): Promise<Map<number, number[]>> {
     .select({ id: kpiDefinitions.id, dataSource: kpiDefinitions.dataSource })
     .from(kpiDefinitions)
     .where(and(eq(kpiDefinitions.calculationType, "formula"), eq(kpiDefinitions.isActive, true)));
-  return new Map(
-    rows.map((row) => {
-      const inputs = ((row.dataSource?.inputs ?? []) as Array<{ source?: { type?: string; kpiDefinitionId?: number } }>).filter(
-        (input) => input.source?.type === "kpi",
-      );
-      return [row.id, inputs.map((input) => Number(input.source!.kpiDefinitionId))];
-    }),
-  );
+  return new Map(rows.map((row) => [row.id, kpiInputIds(row.dataSource)]));
 }
 
 export async function existingDefinitionIds(db: DbOrTx, ids: number[]): Promise<Set<number>> {

@@ -24,6 +24,7 @@ import { serveSubscriptions } from "./graphql/subscription-server.js";
 import { exportRoutes } from "./exports/exports.router.js";
 import { recalculateHook } from "./hooks/recalculate-hook.js";
 import { AppError } from "./lib/errors.js";
+import { sendError } from "./lib/http-error.js";
 import type { Logger } from "./lib/logger.js";
 import { Metrics } from "./observability/metrics.js";
 import { todayIn } from "./scoring/periods.js";
@@ -231,9 +232,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
         : status === 500
           ? "Internal server error"
           : "Malformed request body";
-    res.status(status).json({
-      errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_USER_INPUT" } }],
-    });
+    sendError(res, status, status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_USER_INPUT", message);
   });
 
   // Subscribers must not miss what other processes publish once the server answers.

@@ -63,15 +63,9 @@ export class AlertJobs implements JobExtension {
     });
   }
 
+  /** Everyone's rules, as a job of their own: the snapshot job (which defined the queue) stays short. */
   async afterSnapshot(): Promise<void> {
-    await this.queueEvaluation(null);
-  }
-
-  /** Evaluates the rules soon, in the background: for these users, or for everyone. */
-  async queueEvaluation(userIds: number[] | null): Promise<void> {
-    if (!this.agenda) throw new Error("alert jobs are not on a queue yet");
-    await this.agenda.ready;
-    await this.agenda.now(ALERT_JOB.evaluate, userIds ? { userIds } : {});
+    await this.agenda!.now(ALERT_JOB.evaluate, {});
   }
 
   /** Evaluates every active rule, then plans and queues the notifications of what was raised. */

@@ -1,8 +1,6 @@
 import type pg from "pg";
-import type { AggregationPeriodValue, AlertRuleRow } from "../db/schema/index.js";
+import { aggregationPeriod, type AlertRuleRow } from "../db/schema/index.js";
 import { addDays, latestCompletedPeriod, shiftPeriod } from "../scoring/periods.js";
-
-const AGGREGATIONS: AggregationPeriodValue[] = ["daily", "weekly", "monthly", "quarterly"];
 
 /** Rule defaults, as the product design states them. */
 export const RULE_DEFAULTS = {
@@ -65,10 +63,10 @@ const OUTCOME = `SELECT coalesce((SELECT array_agg(id) FROM raised), '{}') AS ra
 
 /** Each period kind's window: its `periods` latest completed periods by today. */
 function windows(today: string, periods: number) {
-  const latest = AGGREGATIONS.map((aggregation) => latestCompletedPeriod(aggregation, today));
+  const latest = aggregationPeriod.enumValues.map((aggregation) => latestCompletedPeriod(aggregation, today));
   return {
-    aggregations: AGGREGATIONS,
-    firsts: AGGREGATIONS.map((aggregation, i) => shiftPeriod(aggregation, latest[i]!, -(periods - 1)).start),
+    aggregations: aggregationPeriod.enumValues,
+    firsts: aggregationPeriod.enumValues.map((aggregation, i) => shiftPeriod(aggregation, latest[i]!, -(periods - 1)).start),
     latestStarts: latest.map((period) => period.start),
     latestEnds: latest.map((period) => period.end),
   };

@@ -8,6 +8,12 @@ const booleanFlag = z
 const positiveInt = (fallback: number) =>
   z.coerce.number({ message: "must be a number" }).int("must be a whole number").positive("must be positive").default(fallback);
 
+/** A duration in milliseconds, at least `min` (and at most `max` when given). */
+const milliseconds = (fallback: number, min: number, max?: number) => {
+  const atLeast = z.coerce.number({ message: "must be a number of milliseconds" }).int().min(min, `must be at least ${min}`);
+  return (max === undefined ? atLeast : atLeast.max(max, `must be at most ${max}`)).default(fallback);
+};
+
 /** A 5-field cron expression in KPI_TIMEZONE (minute hour day month weekday). */
 const cron = (fallback: string) =>
   z
@@ -64,17 +70,9 @@ const envSchema = z
     JOBS_ENABLED: booleanFlag.optional(),
     JOBS_BATCH_SIZE: positiveInt(1000),
     JOBS_CONCURRENCY: positiveInt(8),
-    JOBS_LOCK_LIFETIME_MS: z.coerce
-      .number({ message: "must be a number of milliseconds" })
-      .int()
-      .min(1_000, "must be at least 1000")
-      .default(120_000),
+    JOBS_LOCK_LIFETIME_MS: milliseconds(120_000, 1_000),
     JOBS_MAX_ATTEMPTS: positiveInt(3),
-    JOBS_PROCESS_EVERY_MS: z.coerce
-      .number({ message: "must be a number of milliseconds" })
-      .int()
-      .min(50, "must be at least 50")
-      .default(5_000),
+    JOBS_PROCESS_EVERY_MS: milliseconds(5_000, 50),
     JOBS_MONGODB_URL: z
       .string()
       .regex(/^mongodb(\+srv)?:\/\//, "must be a mongodb:// or mongodb+srv:// connection string")
@@ -84,23 +82,11 @@ const envSchema = z
       .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.com:587")
       .optional(),
     ALERT_EMAIL_FROM: z.string().min(3).default("KPI alerts <kpi-alerts@localhost>"),
-    ALERT_RETRY_DELAY_MS: z.coerce
-      .number({ message: "must be a number of milliseconds" })
-      .int()
-      .min(10, "must be at least 10")
-      .default(30_000),
+    ALERT_RETRY_DELAY_MS: milliseconds(30_000, 10),
     ALERT_MAX_ATTEMPTS: positiveInt(5),
-    ALERT_TIMEOUT_MS: z.coerce
-      .number({ message: "must be a number of milliseconds" })
-      .int()
-      .min(100, "must be at least 100")
-      .default(10_000),
+    ALERT_TIMEOUT_MS: milliseconds(10_000, 100),
     EXPORTS_MAX_CONCURRENT: positiveInt(4),
-    EXPORTS_IDLE_TIMEOUT_MS: z.coerce
-      .number({ message: "must be a number of milliseconds" })
-      .int()
-      .min(100, "must be at least 100")
-      .default(60_000),
+    EXPORTS_IDLE_TIMEOUT_MS: milliseconds(60_000, 100),
     SCHEDULE_DAILY: cron(DEFAULT_SCHEDULE.daily),
     SCHEDULE_WEEKLY: cron(DEFAULT_SCHEDULE.weekly),
     SCHEDULE_MONTHLY: cron(DEFAULT_SCHEDULE.monthly),
@@ -112,18 +98,8 @@ const envSchema = z
       .min(0, "must be 0 (off) or more")
       .max(65_536, "must be at most 65536")
       .default(64),
-    SOURCE_QUERY_TIMEOUT_MS: z.coerce
-      .number({ message: "must be a number of milliseconds" })
-      .int()
-      .min(100, "must be at least 100")
-      .max(600_000, "must be at most 600000")
-      .default(5_000),
-    ADAPTER_TIMEOUT_MS: z.coerce
-      .number({ message: "must be a number of milliseconds" })
-      .int()
-      .min(100, "must be at least 100")
-      .max(600_000, "must be at most 600000")
-      .default(10_000),
+    SOURCE_QUERY_TIMEOUT_MS: milliseconds(5_000, 100, 600_000),
+    ADAPTER_TIMEOUT_MS: milliseconds(10_000, 100, 600_000),
     INTERCOM_BASE_URL: z.url("must be a URL such as https://api.intercom.io").default("https://api.intercom.io"),
     INTERCOM_ACCESS_TOKEN: z.string().min(1).optional(),
     AIRCALL_BASE_URL: z.url("must be a URL such as https://api.aircall.io").default("https://api.aircall.io"),

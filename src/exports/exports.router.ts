@@ -3,6 +3,7 @@ import type { Writable } from "node:stream";
 import type { Authenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/client.js";
 import { AppError, unauthenticated, type ErrorCode } from "../lib/errors.js";
+import { sendError } from "../lib/http-error.js";
 import type { ExportRecorder, Metrics } from "../observability/metrics.js";
 import { Access } from "../permissions/access.js";
 import { writeCsv } from "./csv-export.js";
@@ -40,10 +41,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBI
 function fail(res: Response, error: AppError): void {
   const status = STATUS[error.code] ?? 400;
   if (status === 401) res.set("www-authenticate", 'Bearer realm="exports"');
-  res
-    .status(status)
-    .set("cache-control", "no-store")
-    .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+  res.set("cache-control", "no-store");
+  sendError(res, status, error.code, error.message);
 }
 
 /** Counts the rows as they are read, for the metrics. */
@@ -90,7 +89,7 @@ async function streamExport(
     req.log.error({ err: error }, "export failed");
     if (res.headersSent) return void res.destroy();
     res.removeHeader("content-disposition");
-    res.status(500).json({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+    sendError(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
   } finally {
     // The socket may serve the client's next request (keep-alive): it gets its usual timeouts back.
     req.socket.setTimeout(0);
@@ -137,14 +136,12 @@ export function exportRoutes(deps: ExportRoutesDeps): Router {
     if (streaming >= deps.limits.maxConcurrent) {
       res.removeHeader("content-disposition");
       res.set("retry-after", "10");
-      return res.status(429).json({
-        errors: [
-          {
-            message: `${streaming} exports are running, the most this server streams at once (EXPORTS_MAX_CONCURRENT); retry shortly`,
-            extensions: { code: "TOO_MANY_REQUESTS" },
-          },
-        ],
-      });
+      return sendError(
+        res,
+        429,
+        "TOO_MANY_REQUESTS",
+        `${streaming} exports are running, the most this server streams at once (EXPORTS_MAX_CONCURRENT); retry shortly`,
+      );
     }
     streaming++;
     try {

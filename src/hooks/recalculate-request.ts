@@ -1,3 +1,4 @@
+import { asId } from "../lib/errors.js";
 import { isCalendarDate } from "../scoring/periods.js";
 
 /** Users named by a webhook: our ids, or their accounts in a source (user_external_ids). */
@@ -79,11 +80,6 @@ function parseIntercomNotification(body: Record<string, unknown>): ParsedHook {
     return { kind: "ignored", reason: "the conversation is not assigned to an admin" };
   }
   return { kind: "recalculate", request: { userIds: [], externalIds: [{ provider: "intercom", externalId: String(admin) }] } };
-}
-
-function asId(value: unknown): number | undefined {
-  const id = typeof value === "number" ? value : typeof value === "string" && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
-  return Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647 ? id : undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

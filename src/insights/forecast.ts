@@ -1,6 +1,6 @@
 import type { TargetTypeValue } from "../db/schema/index.js";
 import { achievementPercentage } from "../scoring/achievement.js";
-import { todayIn, type Period } from "../scoring/periods.js";
+import { daysBetween, todayIn, type Period } from "../scoring/periods.js";
 
 export type ForecastMethodValue = "linear_projection" | "least_squares_trend" | "last_value";
 
@@ -33,11 +33,10 @@ export interface Forecast {
   intercept: number | null;
 }
 
-const DAY_MS = 86_400_000;
 const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 export function periodDays(period: Period): number {
-  return Math.round((Date.parse(`${period.end}T00:00:00Z`) - Date.parse(`${period.start}T00:00:00Z`)) / DAY_MS);
+  return daysBetween(period.start, period.end);
 }
 
 const clockFormats = new Map<string, Intl.DateTimeFormat>();
@@ -56,8 +55,7 @@ export function elapsedDays(period: Period, at: Date, timeZone: string): number 
     clockFormats.set(timeZone, clock);
   }
   const [hours, minutes, seconds] = clock.format(at).split(":").map(Number) as [number, number, number];
-  const wholeDays = (Date.parse(`${todayIn(timeZone, at)}T00:00:00Z`) - Date.parse(`${period.start}T00:00:00Z`)) / DAY_MS;
-  return wholeDays + (hours * 3600 + minutes * 60 + seconds) / 86_400;
+  return daysBetween(period.start, todayIn(timeZone, at)) + (hours * 3600 + minutes * 60 + seconds) / 86_400;
 }
 
 /** Least squares over (offset, value): the line that best fits the points. Needs two distinct offsets. */

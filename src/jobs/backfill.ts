@@ -1,7 +1,5 @@
-import type { AggregationPeriodValue } from "../db/schema/index.js";
+import { aggregationPeriod, type AggregationPeriodValue } from "../db/schema/index.js";
 import { isCalendarDate, periodContaining, shiftPeriod, type Period } from "../scoring/periods.js";
-
-export const AGGREGATION_PERIODS: readonly AggregationPeriodValue[] = ["daily", "weekly", "monthly", "quarterly"];
 
 /** One run of a backfill: the definitions of one aggregation period, for one of its periods. */
 export interface BackfillRun {
@@ -21,8 +19,10 @@ export function backfillRuns(
   options: { period?: string; date?: string; from?: string; to?: string },
   today: string,
 ): BackfillRun[] {
-  const kinds = options.period === undefined ? AGGREGATION_PERIODS : [options.period.toLowerCase() as AggregationPeriodValue];
-  if (!AGGREGATION_PERIODS.includes(kinds[0]!)) throw new Error(`--period must be one of ${AGGREGATION_PERIODS.join(", ")}`);
+  const kinds =
+    options.period === undefined ? aggregationPeriod.enumValues : [options.period.toLowerCase() as AggregationPeriodValue];
+  if (!aggregationPeriod.enumValues.includes(kinds[0]!))
+    throw new Error(`--period must be one of ${aggregationPeriod.enumValues.join(", ")}`);
   const byDate = options.date !== undefined;
   if (byDate === (options.from !== undefined || options.to !== undefined))
     throw new Error("give either --date or --from and --to");

@@ -137,11 +137,9 @@ export class CalculationJobs {
     await this.agenda.now(name, data);
   }
 
-  /** Queues the planning of a run that createRun stored; workers are notified at once. */
-  async queueRun(runId: number): Promise<void> {
-    await this.agenda.ready;
-    if (!this.started) await this.openNotifications();
-    await this.agenda.now(JOB.plan, { runId });
+  /** Queues the planning of a run that createRun stored. */
+  queueRun(runId: number): Promise<void> {
+    return this.enqueue(JOB.plan, { runId });
   }
 
   /**
@@ -347,19 +345,18 @@ export class CalculationJobs {
       const writes = results.flatMap((result) => (result.write ? [result.write] : []));
       await this.ensurePartitions(writes.map((w) => w.period.start));
       await upsertMeasurements(this.pool, writes);
-      // The upsert has committed (it is a statement of its own), so subscribers can read what they are told of.
-      // Published in one go, a stage's events leave in one statement of a few NOTIFYs.
-      for (const result of results) {
-        if (!result.write) continue;
-        const { userKpiId, period } = result.write;
-        this.deps.live?.publish("measurementRecorded", result.assignment.userId, {
-          userKpiId,
-          periodStart: period.start,
-          periodEnd: period.end,
-        });
-      }
       for (const result of results) {
         const a = result.assignment as (typeof assignments)[number];
+        // The upsert has committed (it is a statement of its own), so subscribers can read what they are told of.
+        // Published in one go, a stage's events leave in one statement of a few NOTIFYs.
+        if (result.write) {
+          const { userKpiId, period } = result.write;
+          this.deps.live?.publish("measurementRecorded", a.userId, {
+            userKpiId,
+            periodStart: period.start,
+            periodEnd: period.end,
+          });
+        }
         this.deps.metrics?.countCalculation(a.definition.calculationType, a.adapter, result.outcome);
         if (result.outcome === "undefined") outcome.undefinedCount++;
         else outcome[result.outcome]++;

@@ -1,23 +1,20 @@
 import { desc, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { calculationRuns, type CalculationRunRow } from "../db/schema/index.js";
-
-export const SCHEDULED_PERIODS = ["daily", "weekly", "monthly", "quarterly"] as const;
-export type ScheduledPeriod = (typeof SCHEDULED_PERIODS)[number];
+import { aggregationPeriod, calculationRuns, type AggregationPeriodValue, type CalculationRunRow } from "../db/schema/index.js";
 
 /** The latest run of each period's schedule; a period whose schedule never ran is absent. */
-export async function lastScheduledRuns(db: Db): Promise<Map<ScheduledPeriod, CalculationRunRow>> {
+export async function lastScheduledRuns(db: Db): Promise<Map<AggregationPeriodValue, CalculationRunRow>> {
   const rows = await db
     .selectDistinctOn([calculationRuns.trigger])
     .from(calculationRuns)
     .where(
       inArray(
         calculationRuns.trigger,
-        SCHEDULED_PERIODS.map((period) => `schedule:${period}`),
+        aggregationPeriod.enumValues.map((period) => `schedule:${period}`),
       ),
     )
     .orderBy(calculationRuns.trigger, desc(calculationRuns.createdAt), desc(calculationRuns.id));
-  return new Map(rows.map((row) => [row.trigger.slice("schedule:".length) as ScheduledPeriod, row]));
+  return new Map(rows.map((row) => [row.trigger.slice("schedule:".length) as AggregationPeriodValue, row]));
 }
 
 export interface RunTotals {

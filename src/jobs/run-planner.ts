@@ -1,8 +1,8 @@
 import type pg from "pg";
 import type { AggregationPeriodValue, RunSelection } from "../db/schema/index.js";
-import { latestCompletedPeriod, periodContaining as periodOf, type Period } from "../scoring/periods.js";
+import { assignmentCovers, latestCompletedPeriod, periodContaining as periodOf, type Period } from "../scoring/periods.js";
 import { inTransaction } from "../db/transaction.js";
-import { candidateAssignments, savePlan, type CandidateAssignment } from "./run-store.js";
+import { candidateAssignments, savePlan } from "./run-store.js";
 
 /**
  * Cuts assignments (ordered by user) into batches of about `size`, never splitting a user: a
@@ -45,9 +45,6 @@ export function runPeriods(periodContaining: string | null, today: string): (agg
   };
 }
 
-const overlaps = (a: CandidateAssignment, period: Period) =>
-  a.startDate < period.end && (a.endDate === null || a.endDate >= period.start);
-
 /**
  * Plans a run once: its assignments whose dates overlap their period, in batches stored in one
  * transaction. Returns the batch numbers to queue, or null when an earlier attempt planned it
@@ -68,7 +65,7 @@ export async function planRun(pool: pg.Pool, runId: number, batchSize: number): 
   const selected = (await candidateAssignments(pool, found.selection)).filter((a) => {
     const period = periodOf(a.aggregationPeriod);
     periods.set(`${period.start}/${period.end}`, period);
-    return overlaps(a, period) && period.start <= found.today;
+    return assignmentCovers(a, period) && period.start <= found.today;
   });
   const batches = chunkByUser(selected, batchSize);
   await inTransaction(pool, (client) => savePlan(client, runId, batches, periods.size === 1 ? [...periods.values()][0]! : null));

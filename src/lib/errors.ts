@@ -59,7 +59,13 @@ export function requireText(value: string, field: string): string {
 
 /** Parses a GraphQL ID of one of our integer keys. */
 export function parseId(value: string | number, field = "id"): number {
-  const id = typeof value === "number" ? value : /^\d{1,10}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) throw badInput(field, "is not a valid id");
+  const id = asId(value);
+  if (id === undefined) throw badInput(field, "is not a valid id");
   return id;
+}
+
+/** `value` as an id (a positive int4, given as a number or a string of digits); undefined when it is not one. */
+export function asId(value: unknown): number | undefined {
+  const id = typeof value === "number" ? value : typeof value === "string" && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647 ? id : undefined;
 }

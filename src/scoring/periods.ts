@@ -11,6 +11,15 @@ export interface Period {
   end: string;
 }
 
+/**
+ * Whether an assignment's dates cover any of a period: its dates are inclusive (`endDate` the last
+ * day, null while ongoing), the period half-open, so they overlap when the period starts by the last
+ * day and ends after the first.
+ */
+export function assignmentCovers(dates: { startDate: string; endDate: string | null }, period: Period): boolean {
+  return dates.startDate < period.end && (dates.endDate === null || dates.endDate >= period.start);
+}
+
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function parseDate(date: string): Date {
@@ -31,6 +40,11 @@ export function isCalendarDate(date: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Calendar days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((parseDate(to).getTime() - parseDate(from).getTime()) / 86_400_000);
 }
 
 export function addDays(date: string, days: number): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   addDays,
+  assignmentCovers,
   formatDate,
   isCalendarDate,
   isExactPeriod,
@@ -195,5 +196,17 @@ describe("todayIn", () => {
     const today = todayIn("Europe/Paris", new Date("2026-01-05T12:00:00Z"));
     expect(today).toBe("2026-01-05");
     expect(isCalendarDate(today)).toBe(true);
+  });
+});
+
+describe("assignmentCovers", () => {
+  const october = { start: "2026-10-01", end: "2026-11-01" };
+
+  it("takes the assignment's dates as inclusive and the period as half-open", () => {
+    expect(assignmentCovers({ startDate: "2026-10-31", endDate: null }, october)).toBe(true);
+    expect(assignmentCovers({ startDate: "2026-11-01", endDate: null }, october)).toBe(false);
+    expect(assignmentCovers({ startDate: "2026-01-01", endDate: "2026-10-01" }, october)).toBe(true);
+    expect(assignmentCovers({ startDate: "2026-01-01", endDate: "2026-09-30" }, october)).toBe(false);
+    expect(assignmentCovers({ startDate: "2026-10-10", endDate: "2026-10-20" }, october)).toBe(true);
   });
 });

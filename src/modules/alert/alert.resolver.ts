@@ -11,7 +11,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { type AlertRow, type AlertRuleRow, type TeamRow } from "../../db/schema/index.js";
+import type { AlertRow, AlertRuleRow, TeamNotificationSettingsRow, TeamRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
 import { notFound, parseId } from "../../lib/errors.js";
 import type { AlertRaisedEvent, LiveTopics } from "../../live/topics.js";
@@ -84,8 +84,7 @@ export class AlertResolver {
     @Arg("input", () => TeamNotificationsInput) input: TeamNotificationsInput,
     @Ctx() ctx: Context,
   ): Promise<TeamNotificationSettings> {
-    const row = await ctx.services.alerts.setTeamNotifications(parseId(teamId, "teamId"), input);
-    return { webhookUrl: row.webhookUrl, hasWebhookSecret: row.webhookSecret !== null, emails: row.emails };
+    return notificationSettings(await ctx.services.alerts.setTeamNotifications(parseId(teamId, "teamId"), input));
   }
 
   @Subscription(() => Alert, {
@@ -138,7 +137,11 @@ export class AlertRuleResolver {
 export class TeamNotificationsResolver {
   @FieldResolver(() => TeamNotificationSettings, { description: "Admins and the team's manager." })
   async notificationSettings(@Root() team: TeamRow, @Ctx() ctx: Context): Promise<TeamNotificationSettings> {
-    const row = await ctx.services.alerts.teamNotifications(team.id);
-    return { webhookUrl: row?.webhookUrl ?? null, hasWebhookSecret: row?.webhookSecret != null, emails: row?.emails ?? [] };
+    return notificationSettings(await ctx.services.alerts.teamNotifications(team.id));
   }
+}
+
+/** What a team's settings show (the webhook secret never): a team without any has none of each. */
+function notificationSettings(row: TeamNotificationSettingsRow | undefined): TeamNotificationSettings {
+  return { webhookUrl: row?.webhookUrl ?? null, hasWebhookSecret: row?.webhookSecret != null, emails: row?.emails ?? [] };
 }

@@ -3,10 +3,8 @@ import type { Db } from "../../db/client.js";
 import {
   alertRules,
   alerts,
-  kpiDefinitions,
   teamMembers,
   teamNotificationSettings,
-  teams,
   type AlertRow,
   type AlertRuleRow,
   type AlertStatusValue,
@@ -17,6 +15,8 @@ import { validateRule, type RuleFields } from "../../alerts/rule-validation.js";
 import { badInput, conflict, forbidden, notFound, requireText } from "../../lib/errors.js";
 import type { Access } from "../../permissions/access.js";
 import { appendAudit } from "../audit/audit.store.js";
+import { findTeam } from "../team/team.store.js";
+import { findDefinition } from "../definition/definition.store.js";
 
 export interface AlertQuery {
   teamId?: number;
@@ -167,13 +167,11 @@ export class AlertService {
   }
 
   private async requireTeam(id: number): Promise<void> {
-    const [team] = await this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, id));
-    if (!team) throw notFound("Team", id);
+    if (!(await findTeam(this.db, id))) throw notFound("Team", id);
   }
 
   private async requireDefinition(id: number): Promise<void> {
-    const [found] = await this.db.select({ id: kpiDefinitions.id }).from(kpiDefinitions).where(eq(kpiDefinitions.id, id));
-    if (!found) throw notFound("KpiDefinition", id);
+    if (!(await findDefinition(this.db, id))) throw notFound("KpiDefinition", id);
   }
 }
 

@@ -5,7 +5,7 @@ import { kpiMeasurements, type AggregationPeriodValue, type KpiDefinitionRow } f
 import type { Calculator } from "../../engine/calculator.js";
 import { CalculationError, type SourceResult } from "../../engine/outcome.js";
 import { AppError, badInput, notFound } from "../../lib/errors.js";
-import { isCalendarDate, latestCompletedPeriod, periodContaining, type Period } from "../../scoring/periods.js";
+import { assignmentCovers, isCalendarDate, latestCompletedPeriod, periodContaining, type Period } from "../../scoring/periods.js";
 import { validateDataSource } from "../definition/data-source.validation.js";
 import type { NewDefinition } from "../definition/definition.service.js";
 import { findUserKpiWithDefinition } from "../assignment/assignment.store.js";
@@ -40,7 +40,7 @@ export class CalculationService {
       throw badInput("userKpiId", `KPI "${definition.name}" is MANUAL: its values are recorded with recordMeasurement`);
     }
     const period = this.period(definition.aggregationPeriod, date);
-    if (period.end <= assignment.startDate || (assignment.endDate !== null && period.start > assignment.endDate)) {
+    if (!assignmentCovers(assignment, period)) {
       throw badInput("periodContaining", `the period ${period.start} to ${period.end} is outside the assignment`);
     }
 

@@ -4,7 +4,7 @@ import type { Context } from "../../graphql/context.js";
 import { changeBetween, samePeriodLastYear } from "../../insights/comparison.js";
 import { projectLinearly, projectTrend, TREND_PERIODS, type Forecast, type TrendPoint } from "../../insights/forecast.js";
 import { boundedLimit } from "../../lib/limits.js";
-import { periodContaining, shiftPeriod, type Period } from "../../scoring/periods.js";
+import { assignmentCovers, periodContaining, shiftPeriod, type Period } from "../../scoring/periods.js";
 import { UserKpi } from "../assignment/assignment.type.js";
 import { AggregationPeriod } from "../definition/definition.type.js";
 import type { KpiMeasurement } from "../measurement/measurement.type.js";
@@ -14,9 +14,6 @@ import { trendPeriods } from "./insight.loaders.js";
 
 export const MAX_COMPARED_PERIODS = 12;
 export const MAX_TEAM_TREND_PERIODS = 60;
-
-const overlaps = (assignment: UserKpiRow, period: Period) =>
-  assignment.startDate < period.end && (assignment.endDate === null || assignment.endDate >= period.start);
 
 @Resolver(() => UserKpi)
 export class UserKpiInsightResolver {
@@ -35,7 +32,7 @@ export class UserKpiInsightResolver {
     ]);
     if (!definition) return null;
     const period = periodContaining(definition.aggregationPeriod, ctx.today);
-    if (!overlaps(assignment, period)) return null;
+    if (!assignmentCovers(assignment, period)) return null;
     const target = { targetType: definition.targetType, targetValue: assignment.targetValue };
     let forecast: Forecast;
     if (definition.additive) {

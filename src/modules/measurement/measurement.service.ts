@@ -4,7 +4,7 @@ import { ensureMeasurementPartitions } from "../../db/partitions.js";
 import { kpiMeasurements, type KpiMeasurementRow } from "../../db/schema/index.js";
 import { badInput, notFound } from "../../lib/errors.js";
 import { achievementPercentage } from "../../scoring/achievement.js";
-import { isExactPeriod, periodContaining } from "../../scoring/periods.js";
+import { assignmentCovers, isExactPeriod, periodContaining } from "../../scoring/periods.js";
 import { findUserKpiWithDefinition } from "../assignment/assignment.store.js";
 import { appendAudit } from "../audit/audit.store.js";
 import type { KpiMeasurement } from "./measurement.type.js";
@@ -85,9 +85,7 @@ export class MeasurementService {
         `must be exactly one ${definition.aggregationPeriod} period, e.g. ${example.start} to ${example.end} (the end is the first day after it)`,
       );
     }
-    // Half-open period against inclusive assignment dates: they overlap when the period starts by the
-    // assignment's last day and ends after its first.
-    if (value.periodEnd <= assignment.startDate || (assignment.endDate !== null && value.periodStart > assignment.endDate)) {
+    if (!assignmentCovers(assignment, { start: value.periodStart, end: value.periodEnd })) {
       throw badInput(
         "periodStart",
         `the period is outside the assignment (${assignment.startDate} to ${assignment.endDate ?? "ongoing"})`,

@@ -1,8 +1,8 @@
-import { eq, inArray } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import { kpiDefinitions, teams, userKpis, type CalculationRunRow, type RunSelection } from "../../db/schema/index.js";
+import { aggregationPeriod, userKpis, type CalculationRunRow, type RunSelection } from "../../db/schema/index.js";
 import type { CalculationJobs } from "../../jobs/calculation-jobs.js";
-import { lastScheduledRuns, runTotalsSince, SCHEDULED_PERIODS, unfinishedRuns } from "../../jobs/run-health.js";
+import { lastScheduledRuns, runTotalsSince, unfinishedRuns } from "../../jobs/run-health.js";
 import { dependentAssignmentIds, type StoredMeasurement } from "../../jobs/dependents.js";
 import { createRun, findRun, listRuns, type NewRun } from "../../jobs/runs.js";
 import { badInput, forbidden, notFound, parseId } from "../../lib/errors.js";
@@ -11,6 +11,8 @@ import { isCalendarDate } from "../../scoring/periods.js";
 import type { CalculationHealth } from "./health.type.js";
 import type { CalculateInput } from "./run.type.js";
 import type { AggregationPeriod } from "../definition/definition.type.js";
+import { findTeam } from "../team/team.store.js";
+import { findDefinition } from "../definition/definition.store.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -88,10 +90,7 @@ export class RunService {
 
   /** Refuses an unknown definition, and a MANUAL one (nothing to calculate). */
   async calculableDefinition(id: number): Promise<void> {
-    const [definition] = await this.db
-      .select({ calculationType: kpiDefinitions.calculationType, name: kpiDefinitions.name })
-      .from(kpiDefinitions)
-      .where(eq(kpiDefinitions.id, id));
+    const definition = await findDefinition(this.db, id);
     if (!definition) throw notFound("KpiDefinition", id);
     if (definition.calculationType === "manual") {
       throw badInput("kpiDefinitionId", `KPI "${definition.name}" is MANUAL: its values are recorded, never calculated`);
@@ -100,8 +99,7 @@ export class RunService {
 
   private async checkExists(selection: RunSelection): Promise<void> {
     if (selection.teamId !== undefined) {
-      const found = await this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, selection.teamId));
-      if (found.length === 0) throw notFound("Team", selection.teamId);
+      if (!(await findTeam(this.db, selection.teamId))) throw notFound("Team", selection.teamId);
     }
     if (selection.kpiDefinitionId !== undefined) await this.calculableDefinition(selection.kpiDefinitionId);
     if (selection.userKpiIds) {
@@ -133,7 +131,7 @@ export class RunService {
     ]);
     const calculations = lastDay.succeeded + lastDay.failed + lastDay.skipped + lastDay.undefinedCount;
     return {
-      schedules: SCHEDULED_PERIODS.map((period) => ({
+      schedules: aggregationPeriod.enumValues.map((period) => ({
         aggregationPeriod: period as AggregationPeriod,
         lastRun: scheduled.get(period) ?? null,
       })),

@@ -27,6 +27,7 @@ import { AppError } from "./lib/errors.js";
 import { sendError } from "./lib/http-error.js";
 import type { Logger } from "./lib/logger.js";
 import { Metrics } from "./observability/metrics.js";
+import { dashboardRoutes, findDashboardDir } from "./web/dashboard.router.js";
 import { todayIn } from "./scoring/periods.js";
 import { createServices, type Services } from "./services.js";
 
@@ -37,6 +38,8 @@ export interface AppDeps {
   jwt: JwtService;
   /** The process's metrics, when something else records into them too; a new set otherwise. */
   metrics?: Metrics;
+  /** One-click demo sign-in on the dashboard (main.ts: DEMO_SIGN_IN, else whether the demo data is in use); off when absent. */
+  demoSignIn?: boolean;
 }
 
 export interface RunningServer {
@@ -78,7 +81,12 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
   const { config, database, log, jwt } = deps;
   const metrics = deps.metrics ?? new Metrics();
   metrics.watchPool("main", database.pool);
-  const services = createServices(database.db, config, { log, embedded: database.embedded, metrics });
+  const services = createServices(database.db, config, {
+    log,
+    embedded: database.embedded,
+    metrics,
+    session: { jwt, demo: deps.demoSignIn ?? config.signIn.demo ?? false, oidc: config.signIn.oidc },
+  });
   metrics.watchJobQueue(() => services.jobs.queueDepth());
   const authenticator = new Authenticator(database.db, jwt, config.auth.subject);
   const schema = await buildServedSchema(services.live.pubSub);
@@ -217,6 +225,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
       },
     }),
   );
+
+  app.use(dashboardRoutes({ dir: findDashboardDir(), oidcIssuer: config.signIn.oidc?.issuer }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: "Not found" });

@@ -4,7 +4,7 @@ import { createJwtService, loadConfigOrExit, openMigratedDatabase } from "./boot
 import { users } from "./db/schema/index.js";
 import { createLogger } from "./lib/logger.js";
 import { stopOnSignals } from "./lib/shutdown.js";
-import { isDatabaseEmpty, seedDemo } from "./seed/demo.js";
+import { hasDemoData, isDatabaseEmpty, seedDemo } from "./seed/demo.js";
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel);
@@ -19,7 +19,9 @@ if ((config.seedDemo ?? database.embedded) && (await isDatabaseEmpty(database.db
   log.info("seeded demo data");
 }
 
-const server = await startServer({ config, database, log, jwt });
+// Demo sign-in only while the demo data is in use (or DEMO_SIGN_IN says so): never on a real database otherwise.
+const demoSignIn = config.signIn.demo ?? ((config.seedDemo ?? database.embedded) && (await hasDemoData(database.db)));
+const server = await startServer({ config, database, log, jwt, demoSignIn });
 
 const [admin] = await database.db
   .select()
@@ -31,6 +33,7 @@ const [admin] = await database.db
 const lines = [
   "",
   `KPI server ready: ${server.graphqlUrl}`,
+  `Dashboard: ${server.url}/${demoSignIn ? " (demo sign-in: pick anyone on the sign-in page)" : ""}`,
   `Database: ${database.embedded ? `embedded PostgreSQL in ${config.database.dataDir}` : "DATABASE_URL"}${seeded ? " (demo data seeded)" : ""}`,
 ];
 // A ready-made token only where the server runs for trying out; elsewhere the CLI issues them.

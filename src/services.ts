@@ -1,3 +1,4 @@
+import { SessionService, type SessionSettings } from "./modules/session/session.service.js";
 import type { Config } from "./config/config.js";
 import type { Db } from "./db/client.js";
 import { ApiKeyService } from "./modules/api-key/api-key.service.js";
@@ -34,6 +35,8 @@ import { createLiveEvents } from "./live/live-events.js";
 import type { Metrics } from "./observability/metrics.js";
 
 export interface ServicesOptions {
+  /** Sign-in settings of a server that serves GraphQL; demo sign-in is off without them (CLI, jobs, benchmarks). */
+  session?: SessionSettings;
   log: Logger;
   /** Whether the database is the embedded one (it cannot LISTEN for job notifications or live events). */
   embedded: boolean;
@@ -119,6 +122,7 @@ export function createServices(
     assignments: new AssignmentService(db),
     measurements: new MeasurementService(db, today, afterStored),
     apiKeys: new ApiKeyService(db),
+    session: new SessionService(db, options.session ?? { demo: false }),
     audit: new AuditService(db),
   };
 }

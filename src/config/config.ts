@@ -56,6 +56,10 @@ const envSchema = z
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
     JWT_SUBJECT: z.enum(["id", "email"], { message: "must be id or email" }).default("id"),
+    DEMO_SIGN_IN: booleanFlag.optional(),
+    OIDC_ISSUER: z.url("must be the identity provider's issuer URL, e.g. https://login.example.com/realms/kpi").optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_SCOPE: z.string().min(1).default("openid profile email"),
     JWT_TTL: z
       .string()
       .regex(/^\d+\s*(s|m|h|d)$/, "must be a duration such as 30m, 12h or 7d")
@@ -122,6 +126,12 @@ const envSchema = z
       .default("1mb"),
   })
   .superRefine((env, ctx) => {
+    if (env.OIDC_ISSUER && !env.OIDC_CLIENT_ID) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_CLIENT_ID"], message: "is required with OIDC_ISSUER (the dashboard's public client id)" });
+    }
+    if (env.OIDC_ISSUER && !env.JWT_JWKS_URL) {
+      ctx.addIssue({ code: "custom", path: ["JWT_JWKS_URL"], message: "is required with OIDC_ISSUER (the provider's key set, to verify its access tokens)" });
+    }
     if (env.NODE_ENV === "production" && !env.JWT_SECRET && !env.JWT_JWKS_URL) {
       ctx.addIssue({
         code: "custom",
@@ -147,6 +157,13 @@ export interface Config {
     audience?: string;
     subject: "id" | "email";
     tokenTtl: string;
+  };
+  /** How people sign in to the web dashboard (GraphQL `signInOptions`). */
+  signIn: {
+    /** DEMO_SIGN_IN; unset, demo sign-in is on only while the demo data is in use (main.ts decides). */
+    demo?: boolean;
+    /** OpenID Connect (authorization code with PKCE) against the provider whose JWKS verifies the tokens. */
+    oidc?: { issuer: string; clientId: string; scope: string };
   };
   logLevel: string;
   metrics: {
@@ -271,6 +288,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       audience: env.JWT_AUDIENCE,
       subject: env.JWT_SUBJECT,
       tokenTtl: env.JWT_TTL,
+    },
+    signIn: {
+      demo: env.DEMO_SIGN_IN,
+      oidc:
+        env.OIDC_ISSUER && env.OIDC_CLIENT_ID
+          ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, scope: env.OIDC_SCOPE }
+          : undefined,
     },
     logLevel: env.LOG_LEVEL,
     metrics: { token: env.METRICS_TOKEN },

@@ -18,6 +18,7 @@ import { CalculationResolver } from "../modules/calculation/calculation.resolver
 import { AuditResolver } from "../modules/audit/audit.resolver.js";
 import { RunResolver } from "../modules/run/run.resolver.js";
 import { DefinitionResolver } from "../modules/definition/definition.resolver.js";
+import { SessionResolver } from "../modules/session/session.resolver.js";
 import { TeamResolver } from "../modules/team/team.resolver.js";
 import { UserResolver } from "../modules/user/user.resolver.js";
 import { guardSubscriptions } from "../permissions/guard-subscriptions.js";
@@ -44,6 +45,7 @@ export const resolvers = [
   TeamNotificationsResolver,
   ApiKeyResolver,
   AuditResolver,
+  SessionResolver,
 ] as const;
 
 /** type-graphql wants a PubSub for any schema with subscriptions; a schema only printed or inspected never uses it. */

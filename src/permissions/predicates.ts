@@ -15,6 +15,11 @@ export const isAuthenticated = rule("isAuthenticated", { cache: "contextual" })(
 
 export const isAdmin = rule("isAdmin", { cache: "contextual" })((_parent, _args, ctx: Context) => ctx.access.isAdmin);
 
+/** Demo sign-in is on: demo data in use, or DEMO_SIGN_IN set (src/main.ts). */
+export const demoSignInEnabled = rule("demoSignInEnabled", { cache: "contextual" })(
+  (_parent, _args, ctx: Context) => ctx.services.session.demoEnabled,
+);
+
 export const isManager = rule("isManager", { cache: "contextual" })((_parent, _args, ctx: Context) => ctx.access.isManager);
 
 /** The user named by an argument is the viewer, a member of a team the viewer manages, or the viewer is an admin. */

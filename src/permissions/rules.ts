@@ -11,6 +11,7 @@ import {
   canSeeUserArg,
   canViewParentTeam,
   canViewTeamArg,
+  demoSignInEnabled,
   isAdmin,
   isAuthenticated,
   isManager,
@@ -31,6 +32,9 @@ const canManageUserKpiOfArg = canManageUserKpiArg("userKpiId");
  */
 export const ruleTree = {
   Query: {
+    // The sign-in page asks these before anyone has a token.
+    signInOptions: allow,
+    demoAccounts: demoSignInEnabled,
     me: isAuthenticated,
     user: canSeeUserArg("id"),
     users: isAdminOrManager,
@@ -50,6 +54,7 @@ export const ruleTree = {
     alerts: isAdminOrManager,
   },
   Mutation: {
+    demoSignIn: demoSignInEnabled,
     createUser: isAdmin,
     updateUser: isAdmin,
     setUserExternalId: isAdmin,
@@ -179,6 +184,11 @@ export const ruleTree = {
   Alert: { "*": allow },
   AlertRule: { "*": allow },
   TeamNotificationSettings: { "*": allow },
+  SignInOptions: { "*": allow },
+  OidcSettings: { "*": allow },
+  // Reached only through demoAccounts and demoSignIn, while demo sign-in is on.
+  DemoAccount: { "*": allow },
+  DemoSession: { "*": allow },
 } satisfies IRules;
 
 // A denial says only that it is one: the same error whether or not the target exists.

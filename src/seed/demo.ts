@@ -1,4 +1,4 @@
-import { count } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import {
   alertRules,
@@ -24,6 +24,12 @@ export const DEMO_MONTHS = 6;
 export async function isDatabaseEmpty(db: Db): Promise<boolean> {
   const [row] = await db.select({ n: count() }).from(users);
   return Number(row?.n ?? 0) === 0;
+}
+
+/** Whether the demo data is in the database: its admin is. */
+export async function hasDemoData(db: Db): Promise<boolean> {
+  const [row] = await db.select({ n: count() }).from(users).where(eq(users.email, demoAdmin.email));
+  return Number(row?.n ?? 0) > 0;
 }
 
 /** A small deterministic generator, so that every demo database shows the same figures. */

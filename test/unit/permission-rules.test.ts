@@ -166,6 +166,7 @@ describe("rule map", () => {
       "Query.calculationHealth: isAdmin",
       "Query.calculationRun: or(isAdmin, isManager)",
       "Query.calculationRuns: or(isAdmin, isManager)",
+      "Query.demoAccounts: demoSignInEnabled",
       "Query.kpiDefinition: or(isAdmin, isManager)",
       "Query.kpiDefinitions: or(isAdmin, isManager)",
       "Query.team: canViewTeamArg:id",

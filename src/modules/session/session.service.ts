@@ -1,0 +1,80 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { decodeJwt } from "jose";
+import type { JwtService } from "../../auth/jwt.js";
+import type { Config } from "../../config/config.js";
+import type { Db } from "../../db/client.js";
+import { teamMembers, teams, users } from "../../db/schema/index.js";
+import { AppError, notFound } from "../../lib/errors.js";
+import type { Role } from "../user/user.type.js";
+import type { DemoAccount, DemoSession, SignInOptions } from "./session.type.js";
+
+export interface SessionSettings {
+  /** Signs demo sessions; absent where this server cannot sign (JWKS only). */
+  jwt?: JwtService;
+  /** Whether one-click demo sign-in is on (main.ts: DEMO_SIGN_IN, else whether the demo data is in use). */
+  demo: boolean;
+  oidc?: NonNullable<Config["signIn"]["oidc"]>;
+}
+
+const ROLE_ORDER = sql`CASE ${users.role} WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 ELSE 2 END`;
+
+/** What the sign-in page offers, and demo sessions while demo sign-in is on. */
+export class SessionService {
+  constructor(
+    private readonly db: Db,
+    private readonly settings: SessionSettings,
+  ) {}
+
+  get demoEnabled(): boolean {
+    return this.settings.demo && this.settings.jwt?.canSign === true;
+  }
+
+  options(): SignInOptions {
+    return { demo: this.demoEnabled, oidc: this.settings.oidc ?? null };
+  }
+
+  /** Active users, admins first, then managers, then members, each by name, with their teams. */
+  async demoAccounts(): Promise<DemoAccount[]> {
+    const people = await this.db
+      .select({ id: users.id, name: users.name, email: users.email, role: users.role })
+      .from(users)
+      .where(eq(users.isActive, true))
+      .orderBy(ROLE_ORDER, asc(users.name))
+      .limit(200);
+    const ids = people.map((person) => person.id);
+    const [memberships, managed] = ids.length
+      ? await Promise.all([
+          this.db
+            .select({ userId: teamMembers.userId, name: teams.name })
+            .from(teamMembers)
+            .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+            .where(inArray(teamMembers.userId, ids)),
+          this.db.select({ userId: teams.managerId, name: teams.name }).from(teams).where(inArray(teams.managerId, ids)),
+        ])
+      : [[], []];
+    const teamNames = new Map<number, Set<string>>();
+    for (const { userId, name } of [...managed, ...memberships]) {
+      if (userId === null) continue;
+      const names = teamNames.get(userId) ?? new Set<string>();
+      names.add(name);
+      teamNames.set(userId, names);
+    }
+    return people.map((person) => ({
+      ...person,
+      role: person.role as Role,
+      teamNames: [...(teamNames.get(person.id) ?? [])].sort(),
+    }));
+  }
+
+  async demoSignIn(userId: number): Promise<DemoSession> {
+    const jwt = this.settings.jwt;
+    if (!this.demoEnabled || !jwt) throw new AppError("FORBIDDEN", "Demo sign-in is off on this server");
+    const [user] = await this.db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(and(eq(users.id, userId), eq(users.isActive, true)));
+    if (!user) throw notFound("User", userId);
+    const token = await jwt.sign(user);
+    return { token, expiresAt: new Date(decodeJwt(token).exp! * 1000) };
+  }
+}

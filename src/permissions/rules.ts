@@ -123,6 +123,8 @@ export const ruleTree = {
     category: allow,
     calculationType: allow,
     dataSource: isAdmin,
+    // Managers record manual values: the range they must stay in is theirs to see.
+    allowedRange: allow,
     unit: allow,
     additive: allow,
     aggregationPeriod: allow,
@@ -184,6 +186,7 @@ export const ruleTree = {
   Alert: { "*": allow },
   AlertRule: { "*": allow },
   TeamNotificationSettings: { "*": allow },
+  ValueRange: { "*": allow },
   SignInOptions: { "*": allow },
   OidcSettings: { "*": allow },
   // Reached only through demoAccounts and demoSignIn, while demo sign-in is on.

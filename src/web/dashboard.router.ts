@@ -58,7 +58,8 @@ export function dashboardRoutes(options: { dir: string | undefined; oidcIssuer?:
   router.use("/assets", express.static(join(dir, "assets"), { immutable: true, maxAge: "365d", index: false }));
   router.use(express.static(dir, { index: false, maxAge: "1h" }));
   router.get(/.*/, (req: Request, res: Response, next) => {
-    if (NOT_PAGES.test(req.path) || !req.accepts("html")) return next();
+    // Browsers ask for HTML first; API clients (JSON, or */* alone) get the API's 404 instead.
+    if (NOT_PAGES.test(req.path) || req.accepts(["json", "html"]) !== "html") return next();
     res.set("cache-control", "no-cache").sendFile(join(dir, "index.html"));
   });
   return router;

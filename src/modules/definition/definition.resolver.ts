@@ -4,10 +4,20 @@ import type { Context } from "../../graphql/context.js";
 import { parseId } from "../../lib/errors.js";
 import { User } from "../user/user.type.js";
 import { CreateKpiDefinitionInput, KpiDefinitionFilter, UpdateKpiDefinitionInput } from "./definition.input.js";
-import { KpiDefinition } from "./definition.type.js";
+import { KpiDefinition, ValueRange } from "./definition.type.js";
 
 @Resolver(() => KpiDefinition)
 export class DefinitionResolver {
+  @FieldResolver(() => ValueRange, {
+    nullable: true,
+    description:
+      "MANUAL KPIs: the values recordMeasurement accepts (dataSource.allowed_range), for the people who record them; null when any value goes.",
+  })
+  allowedRange(@Root() definition: KpiDefinitionRow): ValueRange | null {
+    const range = (definition.dataSource as { allowed_range?: ValueRange } | null)?.allowed_range;
+    return definition.calculationType === "manual" && range ? range : null;
+  }
+
   @Query(() => [KpiDefinition], { description: "KPI definitions by category and name (managers and admins)." })
   @Extensions({ listSize: 100 })
   kpiDefinitions(

@@ -25,6 +25,15 @@ export enum TargetType {
 }
 registerEnumType(TargetType, { name: "TargetType" });
 
+@ObjectType({ description: "The values a MANUAL KPI accepts, both ends included." })
+export class ValueRange {
+  @Field(() => Number)
+  min!: number;
+
+  @Field(() => Number)
+  max!: number;
+}
+
 @ObjectType({ description: "A KPI template: what is measured, how, and over which period." })
 export class KpiDefinition {
   @Field(() => ID)

@@ -4,7 +4,7 @@ import { createJwtService, loadConfigOrExit, openMigratedDatabase } from "./boot
 import { users } from "./db/schema/index.js";
 import { createLogger } from "./lib/logger.js";
 import { stopOnSignals } from "./lib/shutdown.js";
-import { hasDemoData, isDatabaseEmpty, seedDemo } from "./seed/demo.js";
+import { demoSignInEnabled, isDatabaseEmpty, seedDemo } from "./seed/demo.js";
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel);
@@ -19,8 +19,11 @@ if ((config.seedDemo ?? database.embedded) && (await isDatabaseEmpty(database.db
   log.info("seeded demo data");
 }
 
-// Demo sign-in only while the demo data is in use (or DEMO_SIGN_IN says so): never on a real database otherwise.
-const demoSignIn = config.signIn.demo ?? ((config.seedDemo ?? database.embedded) && (await hasDemoData(database.db)));
+const demoSignIn = await demoSignInEnabled(database.db, {
+  demoSignIn: config.signIn.demo,
+  seedDemo: config.seedDemo,
+  embedded: database.embedded,
+});
 const server = await startServer({ config, database, log, jwt, demoSignIn });
 
 const [admin] = await database.db

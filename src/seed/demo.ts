@@ -32,6 +32,19 @@ export async function hasDemoData(db: Db): Promise<boolean> {
   return Number(row?.n ?? 0) > 0;
 }
 
+/**
+ * Whether the dashboard offers one-click sign-in as anyone: as DEMO_SIGN_IN says, else only while
+ * the demo data is in use (the database the demo is seeded into: the embedded one, or any with
+ * SEED_DEMO=true). A real database never offers it unless told to.
+ */
+export async function demoSignInEnabled(
+  db: Db,
+  settings: { demoSignIn?: boolean; seedDemo?: boolean; embedded: boolean },
+): Promise<boolean> {
+  if (settings.demoSignIn !== undefined) return settings.demoSignIn;
+  return (settings.seedDemo ?? settings.embedded) && (await hasDemoData(db));
+}
+
 /** A small deterministic generator, so that every demo database shows the same figures. */
 function random(seed: number): () => number {
   let state = seed >>> 0;

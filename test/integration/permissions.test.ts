@@ -270,6 +270,14 @@ async function isMemberOfTeam(userId: number): Promise<boolean> {
 const operations: Case[] = [
   //                                                                    anonymous  user  otherUser teamManager otherManager admin
   // ── Queries ──
+  { field: "signInOptions", doc: `{ signInOptions { demo oidc { issuer } } }`,
+    expect:                                                             [OK,       OK,   OK,       OK,         OK,          OK],
+    check: (options) => expect(options).toEqual({ demo: false, oidc: null }) },
+  // Demo sign-in is off on this server (no DEMO_SIGN_IN, no demo data): refused to everyone, admins too.
+  { field: "demoAccounts", doc: `{ demoAccounts { id } }`,
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        DENY] },
+  { field: "demoSignIn", doc: `mutation($id: ID!) { demoSignIn(userId: $id) { token } }`, vars: () => ({ id: id(world.users.admin) }),
+    expect:                                                             [ANON,     DENY, DENY,     DENY,       DENY,        DENY] },
   { field: "me", doc: `{ me { id } }`,
     expect:                                                             [ANON,     OK,   OK,       OK,         OK,          OK],
     check: (me, role) => expect(me.id).toBe(viewerId(role)) },

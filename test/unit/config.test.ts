@@ -135,6 +135,28 @@ describe("loadConfig", () => {
     });
   });
 
+  describe("dashboard sign-in", () => {
+    it("reads DEMO_SIGN_IN and the OpenID Connect settings", () => {
+      expect(loadConfig({}).signIn).toEqual({ demo: undefined, oidc: undefined });
+      const config = loadConfig({
+        DEMO_SIGN_IN: "false",
+        JWT_JWKS_URL: "https://login.example.com/jwks",
+        OIDC_ISSUER: "https://login.example.com",
+        OIDC_CLIENT_ID: "kpi",
+      });
+      expect(config.signIn).toEqual({
+        demo: false,
+        oidc: { issuer: "https://login.example.com", clientId: "kpi", scope: "openid profile email" },
+      });
+    });
+
+    it("needs a client id and the provider's key set with OIDC_ISSUER", () => {
+      const error = configError({ OIDC_ISSUER: "https://login.example.com" });
+      expect(error.problems.map((problem) => problem.split(":")[0]).sort()).toEqual(["JWT_JWKS_URL", "OIDC_CLIENT_ID"]);
+      expect(configError({ OIDC_ISSUER: "not a url", OIDC_CLIENT_ID: "kpi" }).problems[0]).toMatch(/^OIDC_ISSUER: /);
+    });
+  });
+
   describe("production", () => {
     it("requires JWT_SECRET or JWT_JWKS_URL", () => {
       const error = configError({ NODE_ENV: "production" });

@@ -13,6 +13,8 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
+    // .vite/manifest.json: which chunks a first load takes (bench/web.ts counts their gzipped size).
+    manifest: true,
     // The first load's budget (README) is measured on gzipped JavaScript; warn well before it.
     chunkSizeWarningLimit: 600,
   },

@@ -1,3 +1,4 @@
+import compression from "compression";
 import express, { Router, type Request, type Response } from "express";
 import helmet from "helmet";
 import { existsSync } from "node:fs";
@@ -54,6 +55,8 @@ export function dashboardRoutes(options: { dir: string | undefined; oidcIssuer?:
     return router;
   }
   const dir = options.dir;
+  // The client's budget is counted gzipped (README): what a browser downloads. API responses are left as they are.
+  router.use(compression());
   // File names carry a content hash: a changed file is a new name.
   router.use("/assets", express.static(join(dir, "assets"), { immutable: true, maxAge: "365d", index: false }));
   router.use(express.static(dir, { index: false, maxAge: "1h" }));

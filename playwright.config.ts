@@ -9,7 +9,11 @@ import { e2e } from "./test/browser/support/servers";
  */
 export default defineConfig({
   testDir: "test/browser",
-  testMatch: "**/*.spec.ts",
+  // The README's screenshots first, on the demo data as a newcomer finds it; then the journeys, which change it.
+  projects: [
+    { name: "readme", testMatch: "readme-screenshots.spec.ts" },
+    { name: "journeys", testMatch: "**/*.spec.ts", testIgnore: "readme-screenshots.spec.ts", dependencies: ["readme"] },
+  ],
   // One demo server whose data the journeys change: one worker, journeys in file order.
   workers: 1,
   fullyParallel: false,

@@ -36,6 +36,15 @@ test.describe("demo sign-in", () => {
     await expect(page.getByText("Your session expired. Please sign in again.")).toBeVisible();
   });
 
+  test("a server that cannot be reached is said so and retried until it answers", async ({ page }) => {
+    await page.route("**/graphql", (route) => route.abort("connectionrefused"));
+    await page.goto("/signin");
+    await expect(page.getByRole("alert").filter({ hasText: "Can't reach the KPI server" })).toBeVisible();
+    await page.unroute("**/graphql");
+    await expect(page.getByRole("heading", { name: "Demo sign-in" })).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByText("Can't reach the KPI server")).toHaveCount(0);
+  });
+
   test("fits a phone", async ({ page }) => {
     await page.setViewportSize(PHONE);
     await page.goto("/signin");

@@ -10,6 +10,7 @@ import { UserView } from "../user/UserView";
 import { KpiDetailView } from "../user/KpiDetailView";
 import { createGraphQLClient } from "./graphql-client";
 import { Home } from "./Home";
+import { ServerStatus } from "./ServerStatus";
 import { Layout } from "./Layout";
 
 // Managers' and admins' views load on demand: a member's first load carries only what they see.
@@ -26,6 +27,7 @@ export function App() {
   return (
     <Provider value={client}>
       <BrowserRouter>
+        <ServerStatus />
         <Suspense fallback={<Loading />}>
           <Routes>
             <Route path="/signin" element={<SignInPage />} />

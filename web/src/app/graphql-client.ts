@@ -2,6 +2,7 @@ import { retryExchange } from "@urql/exchange-retry";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
 import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from "urql";
 import { endSession, type Session } from "../auth/session";
+import { setServerUnreachable } from "./connectivity";
 
 /**
  * One urql client per session: the bearer token goes on every request, as any API client sends it,
@@ -37,6 +38,9 @@ export function createGraphQLClient(session: Session | null): { client: Client; 
     fetchOptions: (): RequestInit => ({ headers: authorization ? { authorization } : {} }),
     exchanges: [
       mapExchange({
+        onResult(result) {
+          if (!result.error?.networkError) setServerUnreachable(false);
+        },
         onError(error) {
           const refused = error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED");
           if (refused && session) endSession("Your session expired. Please sign in again.");
@@ -49,7 +53,11 @@ export function createGraphQLClient(session: Session | null): { client: Client; 
         maxNumberAttempts: Infinity,
         randomDelay: true,
         // Only a server that could not be reached (or answered 5xx): a refusal or bad input is an answer.
-        retryIf: (error, operation) => operation.kind === "query" && Boolean(error.networkError),
+        retryIf: (error, operation) => {
+          const retry = operation.kind === "query" && Boolean(error.networkError);
+          if (retry) setServerUnreachable(true);
+          return retry;
+        },
       }),
       fetchExchange,
       subscriptionExchange({

@@ -127,10 +127,18 @@ const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.OIDC_ISSUER && !env.OIDC_CLIENT_ID) {
-      ctx.addIssue({ code: "custom", path: ["OIDC_CLIENT_ID"], message: "is required with OIDC_ISSUER (the dashboard's public client id)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["OIDC_CLIENT_ID"],
+        message: "is required with OIDC_ISSUER (the dashboard's public client id)",
+      });
     }
     if (env.OIDC_ISSUER && !env.JWT_JWKS_URL) {
-      ctx.addIssue({ code: "custom", path: ["JWT_JWKS_URL"], message: "is required with OIDC_ISSUER (the provider's key set, to verify its access tokens)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["JWT_JWKS_URL"],
+        message: "is required with OIDC_ISSUER (the provider's key set, to verify its access tokens)",
+      });
     }
     if (env.NODE_ENV === "production" && !env.JWT_SECRET && !env.JWT_JWKS_URL) {
       ctx.addIssue({

@@ -16,7 +16,9 @@ export class OidcSettings {
 
 @ObjectType({ description: "How people sign in to this server: public, so a sign-in page can ask before anyone has a token." })
 export class SignInOptions {
-  @Field(() => Boolean, { description: "One-click sign-in as any user (demoAccounts, demoSignIn): only on demo data, or when DEMO_SIGN_IN is set." })
+  @Field(() => Boolean, {
+    description: "One-click sign-in as any user (demoAccounts, demoSignIn): only on demo data, or when DEMO_SIGN_IN is set.",
+  })
   demo!: boolean;
 
   @Field(() => OidcSettings, { nullable: true })

@@ -7,7 +7,10 @@ export function useSession(): Session | null {
   useEffect(() => {
     if (!session) return;
     // Expiry leads back to the sign-in page, never to a page of failing queries.
-    const timer = setTimeout(() => endSession("Your session expired. Please sign in again."), Math.max(0, session.expiresAt - Date.now()));
+    const timer = setTimeout(
+      () => endSession("Your session expired. Please sign in again."),
+      Math.max(0, session.expiresAt - Date.now()),
+    );
     return () => clearTimeout(timer);
   }, [session]);
   return session;

@@ -5,7 +5,12 @@ import { cloneElement } from "react";
  * A labelled form control with its hint and its error (from the client's check or the server's
  * validation), wired with aria-describedby and aria-invalid so that screen readers read them.
  */
-export function Field(props: { label: string; hint?: ReactNode; error?: string; children: ReactElement<Record<string, unknown>> }) {
+export function Field(props: {
+  label: string;
+  hint?: ReactNode;
+  error?: string;
+  children: ReactElement<Record<string, unknown>>;
+}) {
   const id = useId();
   const hintId = props.hint ? `${id}-hint` : undefined;
   const errorId = props.error ? `${id}-error` : undefined;

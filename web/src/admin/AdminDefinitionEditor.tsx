@@ -140,23 +140,22 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
   const [form, setForm] = useState(props.initial);
   const initialSource = useMemo(() => JSON.stringify(buildDataSource(props.initial)), [props.initial]);
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
-  const [previewError, setPreviewError] = useState<CombinedError | undefined>();
+  /** The server's latest refusal (of a save or a preview): about the form as it was sent, so an edit puts it away. */
+  const [serverError, setServerError] = useState<CombinedError | undefined>();
   const [createResult, create] = useMutation(AdminCreateDefinitionMutation);
   const [updateResult, update] = useMutation(AdminUpdateDefinitionMutation);
   const [saved, setSaved] = useState(false);
-  /** The server's errors are about the form as it was sent: an edit puts them away. */
-  const [fresh, setFresh] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const editing = props.id !== undefined;
-  const saveError = fresh ? (editing ? updateResult.error : createResult.error) : undefined;
+  const saveError = serverError;
   const saving = createResult.fetching || updateResult.fetching;
 
   const set = <K extends keyof DefinitionFormState>(key: K, value: DefinitionFormState[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
     setSaved(false);
-    setFresh(false);
+    setServerError(undefined);
   };
-  const serverErrors = fresh ? { ...serverFieldErrors(previewError), ...serverFieldErrors(saveError) } : {};
+  const serverErrors = serverFieldErrors(serverError);
   const err = (key: string) => clientErrors[key] ?? serverErrors[key];
 
   /** The client's checks; on failure the first invalid control gets the focus. */
@@ -171,11 +170,11 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!check()) return;
-    setPreviewError(undefined);
-    setFresh(true);
+    setServerError(undefined);
     const input = createInput(form);
     if (!editing) {
       const result = await create({ input });
+      setServerError(result.error);
       if (!result.error) navigate("/admin/definitions");
       return;
     }
@@ -193,6 +192,7 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
         ...(dataSourceChanged ? { dataSource: input.dataSource } : {}),
       },
     });
+    setServerError(result.error);
     if (!result.error) setSaved(true);
   }
 
@@ -235,9 +235,9 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
               ))}
             </select>
           </Field>
-          <Field label="Values add up over a period" hint="Counts and revenue add up; averages and rates do not.">
+          <Field label="Values add up over a period" hint="Counts and revenue add up; averages and rates do not. From the unit: yes for count and currency units.">
             <select value={form.additive} onChange={(e) => set("additive", e.target.value as DefinitionFormState["additive"])}>
-              {!editing && <option value="auto">From the unit (count, currency: yes)</option>}
+              {!editing && <option value="auto">From the unit</option>}
               <option value="yes">Yes (additive)</option>
               <option value="no">No (average or rate)</option>
             </select>
@@ -274,10 +274,7 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
 
       <AdminPreview
         input={() => (check() ? createInput(form) : null)}
-        onError={(error) => {
-          setPreviewError(error);
-          setFresh(true);
-        }}
+        onError={setServerError}
         unit={form.unit}
       />
 
@@ -377,7 +374,7 @@ function FormulaSource({ form, set, err, excludeId }: SourceProps & { excludeId?
               </Field>
               <Field label={`Input ${n} source`}>
                 <select value={input.kind} onChange={(e) => setInput(index, { kind: e.target.value as InputKind })}>
-                  <option value="kpi">Another KPI (the same person's value)</option>
+                  <option value="kpi">Another KPI</option>
                   <option value="database">SQL query</option>
                   {input.kept && <option value="kept">API source (kept as saved)</option>}
                 </select>

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { getFragmentData, graphql, type FragmentType } from "../gql";
@@ -93,12 +93,20 @@ export function AdminRuns() {
   const [params, setParams] = useSearchParams();
   const runId = params.get("run");
   const watch = (id: string) => setParams({ run: id });
+  // Each run that ends (or starts) asks the list and the health summary again.
+  const [version, setVersion] = useState(0);
+  const changed = useCallback(() => setVersion((v) => v + 1), []);
   return (
     <div className="stack">
-      <StartRun onStarted={watch} />
-      {runId && <RunProgress key={runId} id={runId} />}
-      <RecentRuns onOpen={watch} />
-      <Health />
+      <StartRun
+        onStarted={(id) => {
+          watch(id);
+          changed();
+        }}
+      />
+      {runId && <RunProgress key={runId} id={runId} onFinished={changed} />}
+      <RecentRuns onOpen={watch} version={version} />
+      <Health version={version} />
     </div>
   );
 }
@@ -169,7 +177,7 @@ interface RunError {
 }
 
 /** One run, asked for every second (network-only) until it has finished. */
-function RunProgress({ id }: { id: string }) {
+function RunProgress({ id, onFinished }: { id: string; onFinished: () => void }) {
   const [result, reexecute] = useQuery({ query: AdminCalculationRunQuery, variables: { id }, requestPolicy: "network-only" });
   const run = result.data?.calculationRun;
   const fields = run ? getFragmentData(AdminRunFieldsFragment, run) : undefined;
@@ -179,6 +187,14 @@ function RunProgress({ id }: { id: string }) {
     const timer = setTimeout(() => reexecute({ requestPolicy: "network-only" }), 1000);
     return () => clearTimeout(timer);
   }, [running, result.fetching, result.data, reexecute]);
+  const seenRunning = useRef(false);
+  useEffect(() => {
+    if (running) seenRunning.current = true;
+    else if (fields && seenRunning.current) {
+      seenRunning.current = false;
+      onFinished();
+    }
+  }, [running, fields, onFinished]);
 
   return (
     <section className="card stack" aria-labelledby="run-title">
@@ -208,7 +224,7 @@ function RunProgress({ id }: { id: string }) {
 function RunFigures({ run }: { run: { succeeded: number; failed: number; skipped: number; undefinedCount: number; batches: number; periodStart?: string | null; periodEnd?: string | null; trigger: string; startedAt?: string | null; finishedAt?: string | null } }) {
   return (
     <>
-      <dl className="admin-stats" aria-label="Run figures">
+      <dl className="admin-stats">
         <div>
           <dt>Succeeded</dt>
           <dd>{run.succeeded}</dd>
@@ -267,8 +283,11 @@ function RunErrors({ errors }: { errors: unknown }) {
 
 type RunRow = FragmentType<typeof AdminRunFieldsFragment>;
 
-function RecentRuns({ onOpen }: { onOpen: (id: string) => void }) {
-  const [result] = useQuery({ query: AdminCalculationRunsQuery, requestPolicy: "cache-and-network" });
+function RecentRuns({ onOpen, version }: { onOpen: (id: string) => void; version: number }) {
+  const [result, reexecute] = useQuery({ query: AdminCalculationRunsQuery, requestPolicy: "cache-and-network" });
+  useEffect(() => {
+    if (version > 0) reexecute({ requestPolicy: "network-only" });
+  }, [version, reexecute]);
   const columns = useMemo<Array<ColumnDef<RunRow, any>>>(
     () => [
       {
@@ -328,15 +347,18 @@ function RecentRuns({ onOpen }: { onOpen: (id: string) => void }) {
   );
 }
 
-function Health() {
-  const [result] = useQuery({ query: AdminCalculationHealthQuery, requestPolicy: "cache-and-network" });
+function Health({ version }: { version: number }) {
+  const [result, reexecute] = useQuery({ query: AdminCalculationHealthQuery, requestPolicy: "cache-and-network" });
+  useEffect(() => {
+    if (version > 0) reexecute({ requestPolicy: "network-only" });
+  }, [version, reexecute]);
   return (
     <section className="card stack" aria-labelledby="health-title">
       <h2 id="health-title">Calculation health</h2>
       <QueryState result={result}>
         {({ calculationHealth: health }) => (
           <>
-            <dl className="admin-stats" aria-label="Calculation health">
+            <dl className="admin-stats">
               <div>
                 <dt>Unfinished runs</dt>
                 <dd>{health.unfinishedRuns}</dd>

@@ -223,6 +223,115 @@ test.describe("admin: API keys", () => {
   });
 });
 
+/** Calls the GraphQL API as the signed-in person (their token from the page's session). */
+async function gql<T>(page: Page, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  return page.evaluate(
+    async ({ query, variables }) => {
+      const session = JSON.parse(localStorage.getItem("kpi.session")!);
+      const response = await fetch("/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${session.token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = await response.json();
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data;
+    },
+    { query, variables },
+  );
+}
+
+test.describe("admin: alert rules", () => {
+  test("creates a rule (only the settings its kind uses), deactivates and activates it", async ({ page }) => {
+    await openAdmin(page, "alerts");
+    // Scoped to a KPI of this file's own: the rule raises nothing about anybody else.
+    const kpi = `${mark} alerted`;
+    await gql(page, "mutation ($input: CreateKpiDefinitionInput!) { createKpiDefinition(input: $input) { id } }", {
+      input: { name: kpi, calculationType: "MANUAL", aggregationPeriod: "MONTHLY", targetType: "HIGHER_BETTER" },
+    });
+    await page.reload();
+    const name = `${mark} rule`;
+    await page.getByRole("button", { name: "New alert rule" }).click();
+    const dialog = page.getByRole("dialog", { name: "New alert rule" });
+    await dialog.getByLabel("Kind").selectOption({ label: "Missing measurement" });
+    await expect(dialog.getByLabel("Threshold (%)")).toHaveCount(0);
+    await dialog.getByLabel("Kind").selectOption({ label: "Below target" });
+    await dialog.getByLabel("Applies to").selectOption({ label: "One KPI" });
+    await dialog.getByLabel("KPI", { exact: true }).selectOption({ label: kpi });
+    await dialog.getByLabel("Periods in a row").fill("two");
+    await dialog.getByRole("button", { name: "Create rule" }).click();
+    await expect(dialog.getByLabel("Name")).toHaveAttribute("aria-invalid", "true");
+    await expect(dialog.getByLabel("Periods in a row")).toHaveAttribute("aria-invalid", "true");
+    await dialog.getByLabel("Name").fill(name);
+    await dialog.getByLabel("Threshold (%)").fill("70");
+    await dialog.getByLabel("Periods in a row").fill("2");
+    await dialog.getByRole("button", { name: "Create rule" }).click();
+    await expect(dialog).toHaveCount(0);
+
+    const row = page.getByRole("region", { name: "Alert rules" }).getByRole("row").filter({ hasText: name });
+    await expect(row).toContainText("Below target");
+    await expect(row).toContainText(kpi);
+    await expect(row).toContainText("threshold 70, 2 periods");
+    await expect(row).toContainText("Active");
+    await page.getByRole("button", { name: `Deactivate ${name}` }).click();
+    await expect(row).toContainText("Inactive");
+    await page.getByRole("button", { name: `Activate ${name}` }).click();
+    await expect(row).not.toContainText("Inactive");
+    await page.getByRole("button", { name: `Deactivate ${name}` }).click();
+    await expect(row).toContainText("Inactive");
+  });
+});
+
+test.describe("admin: people and teams", () => {
+  test("creates people, changes a role, sets an external id, makes a team with a manager and members, deactivates", async ({ page }) => {
+    await openAdmin(page, "people");
+    const lead = { name: `${mark} Lead`, email: `lead.${Date.now()}@e2e-admin.example` };
+    const member = { name: `${mark} Member`, email: `member.${Date.now()}@e2e-admin.example` };
+    for (const person of [lead, member]) {
+      await page.getByRole("button", { name: "New person" }).click();
+      const dialog = page.getByRole("dialog", { name: "New person" });
+      await dialog.getByLabel("Name").fill(person.name);
+      await dialog.getByLabel("E-mail").fill(person.email);
+      await dialog.getByRole("button", { name: "Create person" }).click();
+      await expect(dialog).toHaveCount(0);
+    }
+    await page.getByLabel("Search people").fill(mark);
+    const people = page.getByRole("region", { name: "People" });
+    await expect(people.getByRole("row")).toHaveCount(3);
+    await page.getByLabel(`Role of ${lead.name}`).selectOption({ label: "Manager" });
+    await expect(page.getByLabel(`Role of ${lead.name}`)).toHaveValue("MANAGER");
+
+    await page.getByRole("button", { name: `External ids of ${member.name}` }).click();
+    const ids = page.getByRole("dialog", { name: `External ids of ${member.name}` });
+    await ids.getByLabel("Provider", { exact: true }).fill("aircall");
+    await ids.getByLabel("Id at the provider").fill("ac-e2e-1");
+    await ids.getByRole("button", { name: "Save external id" }).click();
+    await expect(ids.getByText("ac-e2e-1")).toBeVisible();
+    await page.keyboard.press("Escape");
+    await expect(people.getByRole("row").filter({ hasText: member.name })).toContainText("aircall: ac-e2e-1");
+
+    const teamName = `${mark} team`;
+    await page.reload();
+    await page.getByRole("button", { name: "New team" }).click();
+    const newTeam = page.getByRole("dialog", { name: "New team" });
+    await newTeam.getByLabel("Team name").fill(teamName);
+    await newTeam.getByLabel("Manager").selectOption({ label: lead.name });
+    await newTeam.getByRole("button", { name: "Create team" }).click();
+    await expect(newTeam).toHaveCount(0);
+    const team = page.getByRole("article", { name: teamName });
+    await expect(team.getByLabel(`Manager of ${teamName}`)).toHaveValue(/\d+/);
+    await expect(team).toContainText("Members (0)");
+    await team.getByLabel(`Add a member to ${teamName}`).selectOption({ label: member.name });
+    await team.getByRole("button", { name: "Add" }).click();
+    await expect(team).toContainText("Members (1)");
+    await team.getByRole("button", { name: `Remove ${member.name} from ${teamName}` }).click();
+    await expect(team).toContainText("Members (0)");
+
+    await page.getByRole("button", { name: `Deactivate ${member.name}` }).click();
+    await expect(people.getByRole("row").filter({ hasText: member.name })).toContainText("Deactivated");
+  });
+});
+
 test.describe("admin: refused to others", () => {
   test("a manager has no Admin link, and opening /admin shows the server's refusal, no admin data", async ({ page }) => {
     await signInAs(page, DEMO.supportManager);

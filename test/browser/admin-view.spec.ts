@@ -382,3 +382,20 @@ test.describe("admin: every section, keyboard, phone and laptop", () => {
     });
   }
 });
+
+test.describe("admin: editing saved definitions", () => {
+  test("reads back a QUERY's SQL and an API source's adapter settings, and saves without changing how it is calculated", async ({ page }) => {
+    await openAdmin(page);
+    await page.getByRole("link", { name: "Edit Cases Resolved" }).click();
+    await expect(page.getByRole("heading", { name: "Edit Cases Resolved" })).toBeVisible();
+    await expect(page.getByLabel("Calculation type")).toBeDisabled();
+    await expect(page.getByLabel("SQL query")).toHaveValue(/FROM support_cases/);
+
+    await page.getByRole("link", { name: "Back to the definitions" }).click();
+    await page.getByRole("link", { name: "Edit First Response Time" }).click();
+    await expect(page.getByLabel("Adapter")).toHaveValue("intercom");
+    await expect(page.getByLabel("Metric")).toHaveValue("first_response_time");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  });
+});

@@ -33,6 +33,7 @@ test("manager team view", async ({ page }) => {
   await page.goto("/teams");
   await page.getByRole("link", { name: "Customer Support" }).first().click();
   await expect(page.getByRole("link", { name: "Sam Carter" }).first()).toBeVisible();
+  await expect(page.getByText("Loading the chart…")).toHaveCount(0);
   await page.waitForLoadState("networkidle");
   await shoot(page, "team-view");
   await page.setViewportSize(PHONE);

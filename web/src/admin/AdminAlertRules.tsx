@@ -7,7 +7,8 @@ import { Dialog } from "../ui/Dialog";
 import { Field } from "../ui/Field";
 import { ErrorNotice, QueryState } from "../ui/QueryState";
 import { AdminDefinitionChoicesQuery } from "./AdminDefinitions";
-import { hasUnplacedError, parseNumber, SectionHeader, serverFieldErrors, StateBadge } from "./common";
+import { hasUnplacedError, parseNumber, SectionHeader, StateBadge } from "./common";
+import { fieldErrors } from "../ui/errors";
 
 const AdminAlertRulesQuery = graphql(`
   query AdminAlertRules {
@@ -134,9 +135,11 @@ function CreateAlertRule({ onCreated }: { onCreated: () => void }) {
   const [graceDays, setGraceDays] = useState("");
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const [result, create] = useMutation(AdminCreateAlertRuleMutation);
-  const serverErrors = serverFieldErrors(result.error);
+  const serverErrors = fieldErrors(result.error);
   const err = (key: string) => clientErrors[key] ?? serverErrors[key];
-  const categories = [...new Set((definitions.data?.kpiDefinitions ?? []).map((d) => d.category).filter((c): c is string => Boolean(c)))].sort();
+  const categories = [
+    ...new Set((definitions.data?.kpiDefinitions ?? []).map((d) => d.category).filter((c): c is string => Boolean(c))),
+  ].sort();
   const usesThreshold = kind !== "MISSING_MEASUREMENT";
   const usesPeriods = kind === "BELOW_TARGET";
   const usesGrace = kind === "MISSING_MEASUREMENT";
@@ -174,7 +177,9 @@ function CreateAlertRule({ onCreated }: { onCreated: () => void }) {
     }
   }
 
-  const placed = new Set(["name", "threshold", "periods", "graceDays", "category", "kpiDefinitionId"].filter((k) => serverErrors[k]));
+  const placed = new Set(
+    ["name", "threshold", "periods", "graceDays", "category", "kpiDefinitionId"].filter((k) => serverErrors[k]),
+  );
   return (
     <Dialog
       trigger={
@@ -237,7 +242,11 @@ function CreateAlertRule({ onCreated }: { onCreated: () => void }) {
           </>
         )}
         {usesThreshold && (
-          <Field label={kind === "SCORE_DROP" ? "Threshold (points)" : "Threshold (%)"} hint="Optional: the default when empty." error={err("threshold")}>
+          <Field
+            label={kind === "SCORE_DROP" ? "Threshold (points)" : "Threshold (%)"}
+            hint="Optional: the default when empty."
+            error={err("threshold")}
+          >
             <input inputMode="decimal" value={threshold} onChange={(e) => setThreshold(e.target.value)} />
           </Field>
         )}

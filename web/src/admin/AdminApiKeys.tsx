@@ -7,7 +7,8 @@ import { Dialog } from "../ui/Dialog";
 import { Field } from "../ui/Field";
 import { formatDateTime } from "../ui/format";
 import { ErrorNotice, QueryState } from "../ui/QueryState";
-import { serverFieldErrors, StateBadge } from "./common";
+import { StateBadge } from "./common";
+import { fieldErrors } from "../ui/errors";
 
 const AdminApiKeysQuery = graphql(`
   query AdminApiKeys {
@@ -83,7 +84,12 @@ export function AdminApiKeys() {
       { id: "name", header: "Name", accessorKey: "name" },
       { id: "prefix", header: "Starts with", accessorKey: "prefix", cell: (info) => <code>{info.getValue() as string}…</code> },
       { id: "created", header: "Created", accessorKey: "createdAt", cell: (info) => formatDateTime(info.getValue() as string) },
-      { id: "used", header: "Last used", accessorKey: "lastUsedAt", cell: (info) => formatDateTime(info.getValue() as string | null) },
+      {
+        id: "used",
+        header: "Last used",
+        accessorKey: "lastUsedAt",
+        cell: (info) => formatDateTime(info.getValue() as string | null),
+      },
       {
         id: "state",
         header: "State",
@@ -91,7 +97,8 @@ export function AdminApiKeys() {
         cell: (info) =>
           info.row.original.revokedAt ? (
             <span>
-              <StateBadge active={false} off="Revoked" /> <span className="muted">{formatDateTime(info.row.original.revokedAt)}</span>
+              <StateBadge active={false} off="Revoked" />{" "}
+              <span className="muted">{formatDateTime(info.row.original.revokedAt)}</span>
             </span>
           ) : (
             <StateBadge active />
@@ -107,7 +114,7 @@ export function AdminApiKeys() {
     [],
   );
 
-  const serverErrors = serverFieldErrors(created.error);
+  const serverErrors = fieldErrors(created.error);
   return (
     <div className="stack">
       <form className="card stack" onSubmit={submit} noValidate aria-labelledby="new-key-title">
@@ -127,8 +134,8 @@ export function AdminApiKeys() {
         <section className="notice notice-warn" aria-labelledby="token-title">
           <h3 id="token-title">Token of “{shown.name}”</h3>
           <p>
-            <strong>Copy it now: it will not be shown again.</strong> Only a hash is stored; a lost token cannot be recovered, only
-            revoked and replaced.
+            <strong>Copy it now: it will not be shown again.</strong> Only a hash is stored; a lost token cannot be recovered,
+            only revoked and replaced.
           </p>
           <code className="admin-token" aria-label="New API token">
             {shown.token}
@@ -147,7 +154,14 @@ export function AdminApiKeys() {
       <section className="stack" aria-labelledby="keys-title">
         <h2 id="keys-title">Your API keys</h2>
         <QueryState result={result} isEmpty={(data) => data.apiKeys.length === 0} empty="No API key yet.">
-          {(data) => <DataTable caption="API keys" columns={columns} data={data.apiKeys} initialSorting={[{ id: "created", desc: true }]} />}
+          {(data) => (
+            <DataTable
+              caption="API keys"
+              columns={columns}
+              data={data.apiKeys}
+              initialSorting={[{ id: "created", desc: true }]}
+            />
+          )}
         </QueryState>
       </section>
     </div>

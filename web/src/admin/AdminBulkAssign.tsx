@@ -5,7 +5,8 @@ import { Dialog } from "../ui/Dialog";
 import { Field } from "../ui/Field";
 import { ErrorNotice } from "../ui/QueryState";
 import { AdminDefinitionChoicesQuery } from "./AdminDefinitions";
-import { firstOfMonth, hasUnplacedError, parseNumber, serverFieldErrors } from "./common";
+import { firstOfMonth, hasUnplacedError, parseNumber } from "./common";
+import { fieldErrors } from "../ui/errors";
 import { AdminTeamChoicesQuery, PeoplePicker } from "./pickers";
 
 const AdminBulkAssignMutation = graphql(`
@@ -64,7 +65,7 @@ function BulkAssignForm() {
   const [endDate, setEndDate] = useState("");
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const [result, assign] = useMutation(AdminBulkAssignMutation);
-  const serverErrors = serverFieldErrors(result.error);
+  const serverErrors = fieldErrors(result.error);
   const err = (key: string) => clientErrors[key] ?? serverErrors[key];
 
   async function submit(event: FormEvent) {

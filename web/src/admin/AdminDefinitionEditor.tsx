@@ -7,7 +7,8 @@ import { Field } from "../ui/Field";
 import { ErrorNotice, QueryState } from "../ui/QueryState";
 import { AdminDefinitionChoicesQuery } from "./AdminDefinitions";
 import { AdminPreview } from "./AdminPreview";
-import { hasUnplacedError, PERIOD_LABEL, serverFieldErrors, TARGET_LABEL, TYPE_LABEL, TYPES } from "./common";
+import { hasUnplacedError, PERIOD_LABEL, TARGET_LABEL, TYPE_LABEL, TYPES } from "./common";
+import { fieldErrors } from "../ui/errors";
 import {
   ADAPTER_LABEL,
   ADAPTERS,
@@ -155,7 +156,7 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
     setSaved(false);
     setServerError(undefined);
   };
-  const serverErrors = serverFieldErrors(serverError);
+  const serverErrors = fieldErrors(serverError);
   const err = (key: string) => clientErrors[key] ?? serverErrors[key];
 
   /** The client's checks; on failure the first invalid control gets the focus. */
@@ -196,7 +197,7 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
     if (!result.error) setSaved(true);
   }
 
-  const showNotice = saveError && hasUnplacedError(saveError, placedSet(serverFieldErrors(saveError)));
+  const showNotice = saveError && hasUnplacedError(saveError, placedSet(fieldErrors(saveError)));
 
   return (
     <form ref={formRef} className="stack admin-form" onSubmit={submit} noValidate aria-labelledby="definition-form-title">
@@ -227,7 +228,10 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
             </select>
           </Field>
           <Field label="Aggregation period">
-            <select value={form.aggregationPeriod} onChange={(e) => set("aggregationPeriod", e.target.value as AggregationPeriod)}>
+            <select
+              value={form.aggregationPeriod}
+              onChange={(e) => set("aggregationPeriod", e.target.value as AggregationPeriod)}
+            >
               {(Object.keys(PERIOD_LABEL) as AggregationPeriod[]).map((p) => (
                 <option key={p} value={p}>
                   {PERIOD_LABEL[p]}
@@ -235,7 +239,10 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
               ))}
             </select>
           </Field>
-          <Field label="Values add up over a period" hint="Counts and revenue add up; averages and rates do not. From the unit: yes for count and currency units.">
+          <Field
+            label="Values add up over a period"
+            hint="Counts and revenue add up; averages and rates do not. From the unit: yes for count and currency units."
+          >
             <select value={form.additive} onChange={(e) => set("additive", e.target.value as DefinitionFormState["additive"])}>
               {!editing && <option value="auto">From the unit</option>}
               <option value="yes">Yes (additive)</option>
@@ -252,7 +259,9 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
         <legend>How it is calculated</legend>
         <Field
           label="Calculation type"
-          hint={editing ? "The calculation type of a saved definition cannot change: archive it and create a new one." : undefined}
+          hint={
+            editing ? "The calculation type of a saved definition cannot change: archive it and create a new one." : undefined
+          }
         >
           <select
             value={form.calculationType}
@@ -272,11 +281,7 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
         {form.calculationType === "API" && <ApiSource form={form} set={set} err={err} />}
       </fieldset>
 
-      <AdminPreview
-        input={() => (check() ? createInput(form) : null)}
-        onError={setServerError}
-        unit={form.unit}
-      />
+      <AdminPreview input={() => (check() ? createInput(form) : null)} onError={setServerError} unit={form.unit} />
 
       {showNotice && <ErrorNotice error={saveError} />}
       {saveError && !showNotice && (
@@ -310,13 +315,14 @@ type SourceProps = {
 function ManualSource({ form, set, err }: SourceProps) {
   return (
     <div className="admin-grid">
-      <Field label="Lowest allowed value" hint="Leave both empty to accept any value." error={err("dataSource.allowed_range.min")}>
+      <Field
+        label="Lowest allowed value"
+        hint="Leave both empty to accept any value."
+        error={err("dataSource.allowed_range.min")}
+      >
         <input inputMode="decimal" value={form.manualMin} onChange={(e) => set("manualMin", e.target.value)} />
       </Field>
-      <Field
-        label="Highest allowed value"
-        error={err("dataSource.allowed_range.max") ?? err("dataSource.allowed_range")}
-      >
+      <Field label="Highest allowed value" error={err("dataSource.allowed_range.max") ?? err("dataSource.allowed_range")}>
         <input inputMode="decimal" value={form.manualMax} onChange={(e) => set("manualMax", e.target.value)} />
       </Field>
     </div>
@@ -331,7 +337,13 @@ function QuerySource({ form, set, err }: SourceProps) {
         hint="Returns the value in its first column. Parameters: :user_id, :start_date, :end_date, :external_id.<provider>."
         error={err("dataSource.query")}
       >
-        <textarea className="code" rows={6} spellCheck={false} value={form.query} onChange={(e) => set("query", e.target.value)} />
+        <textarea
+          className="code"
+          rows={6}
+          spellCheck={false}
+          value={form.query}
+          onChange={(e) => set("query", e.target.value)}
+        />
       </Field>
       <Field label="Connection" hint="Empty: the server's own database (default)." error={err("dataSource.connection")}>
         <input value={form.connection} onChange={(e) => set("connection", e.target.value)} placeholder="default" />
@@ -396,10 +408,20 @@ function FormulaSource({ form, set, err, excludeId }: SourceProps & { excludeId?
             {input.kind === "database" && (
               <>
                 <Field label={`Input ${n} SQL query`} error={err(`${path}.source.query`) ?? err(`${path}.source`)}>
-                  <textarea className="code" rows={4} spellCheck={false} value={input.query} onChange={(e) => setInput(index, { query: e.target.value })} />
+                  <textarea
+                    className="code"
+                    rows={4}
+                    spellCheck={false}
+                    value={input.query}
+                    onChange={(e) => setInput(index, { query: e.target.value })}
+                  />
                 </Field>
                 <Field label={`Input ${n} connection`} error={err(`${path}.source.connection`)}>
-                  <input value={input.connection} placeholder="default" onChange={(e) => setInput(index, { connection: e.target.value })} />
+                  <input
+                    value={input.connection}
+                    placeholder="default"
+                    onChange={(e) => setInput(index, { connection: e.target.value })}
+                  />
                 </Field>
               </>
             )}
@@ -407,7 +429,12 @@ function FormulaSource({ form, set, err, excludeId }: SourceProps & { excludeId?
             <button
               type="button"
               className="button"
-              onClick={() => set("inputs", form.inputs.filter((_, i) => i !== index))}
+              onClick={() =>
+                set(
+                  "inputs",
+                  form.inputs.filter((_, i) => i !== index),
+                )
+              }
             >
               Remove input {n}
             </button>
@@ -456,7 +483,11 @@ function ApiSource({ form, set, err }: SourceProps) {
       )}
       {form.adapter === "google_workspace" && (
         <div className="admin-grid">
-          <Field label="Reports API parameter" hint="<application>:<name>, e.g. gmail:num_emails_sent" error={err("dataSource.metric")}>
+          <Field
+            label="Reports API parameter"
+            hint="<application>:<name>, e.g. gmail:num_emails_sent"
+            error={err("dataSource.metric")}
+          >
             <input className="code" value={form.googleMetric} onChange={(e) => set("googleMetric", e.target.value)} />
           </Field>
           <Field label="Daily values combined by" error={err("dataSource.aggregate")}>
@@ -481,7 +512,13 @@ function ApiSource({ form, set, err }: SourceProps) {
             <input className="code" type="url" value={form.url} onChange={(e) => set("url", e.target.value)} />
           </Field>
           <Field label="Headers" hint="One per line, Name: value; secrets as {secret:NAME}." error={err("dataSource.headers")}>
-            <textarea className="code" rows={3} spellCheck={false} value={form.headers} onChange={(e) => set("headers", e.target.value)} />
+            <textarea
+              className="code"
+              rows={3}
+              spellCheck={false}
+              value={form.headers}
+              onChange={(e) => set("headers", e.target.value)}
+            />
           </Field>
           <div className="admin-grid">
             <Field label="Select (JMESPath)" hint="e.g. data.total" error={err("dataSource.select")}>

@@ -7,7 +7,8 @@ import { DataTable, type ColumnDef } from "../ui/DataTable";
 import { Dialog } from "../ui/Dialog";
 import { Field } from "../ui/Field";
 import { ErrorNotice, QueryState } from "../ui/QueryState";
-import { hasUnplacedError, SectionHeader, serverFieldErrors, StateBadge } from "./common";
+import { hasUnplacedError, SectionHeader, StateBadge } from "./common";
+import { fieldErrors } from "../ui/errors";
 import { AdminPeopleChoicesQuery } from "./pickers";
 
 const AdminUsersQuery = graphql(`
@@ -231,7 +232,9 @@ function Users() {
       </div>
       {updated.error && <ErrorNotice error={updated.error} />}
       <QueryState result={result} isEmpty={(data) => data.users.length === 0} empty="Nobody matches this search.">
-        {(data) => <DataTable caption="People" columns={columns} data={data.users} initialSorting={[{ id: "name", desc: false }]} />}
+        {(data) => (
+          <DataTable caption="People" columns={columns} data={data.users} initialSorting={[{ id: "name", desc: false }]} />
+        )}
       </QueryState>
     </section>
   );
@@ -244,7 +247,7 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
   const [role, setRole] = useState<Role>("USER");
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const [result, create] = useMutation(AdminCreateUserMutation);
-  const serverErrors = serverFieldErrors(result.error);
+  const serverErrors = fieldErrors(result.error);
   const err = (key: string) => clientErrors[key] ?? serverErrors[key];
 
   async function submit(event: FormEvent) {
@@ -354,10 +357,10 @@ function ExternalIds({ user }: { user: UserRow }) {
               <option key={p} value={p} />
             ))}
           </datalist>
-          <Field label="Id at the provider" error={error ?? serverFieldErrors(result.error).externalId}>
+          <Field label="Id at the provider" error={error ?? fieldErrors(result.error).externalId}>
             <input value={externalId} onChange={(e) => setExternalId(e.target.value)} />
           </Field>
-          {result.error && !serverFieldErrors(result.error).externalId && <ErrorNotice error={result.error} />}
+          {result.error && !fieldErrors(result.error).externalId && <ErrorNotice error={result.error} />}
           <button type="submit" className="button primary" disabled={result.fetching}>
             Save external id
           </button>
@@ -390,7 +393,15 @@ function Teams() {
   );
 }
 
-function TeamCard({ team, managers, users }: { team: TeamRow; managers: Array<{ id: string; name: string }>; users: Array<{ id: string; name: string }> }) {
+function TeamCard({
+  team,
+  managers,
+  users,
+}: {
+  team: TeamRow;
+  managers: Array<{ id: string; name: string }>;
+  users: Array<{ id: string; name: string }>;
+}) {
   const [managerResult, setManager] = useMutation(AdminSetTeamManagerMutation);
   const [addResult, add] = useMutation(AdminAddTeamMemberMutation);
   const [removeResult, remove] = useMutation(AdminRemoveTeamMemberMutation);
@@ -471,7 +482,7 @@ function CreateTeam({ managers, onCreated }: { managers: Array<{ id: string; nam
   const [managerId, setManagerId] = useState("");
   const [nameError, setNameError] = useState<string | undefined>();
   const [result, create] = useMutation(AdminCreateTeamMutation);
-  const serverErrors = serverFieldErrors(result.error);
+  const serverErrors = fieldErrors(result.error);
 
   async function submit(event: FormEvent) {
     event.preventDefault();

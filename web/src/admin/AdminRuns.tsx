@@ -221,7 +221,22 @@ function RunProgress({ id, onFinished }: { id: string; onFinished: () => void })
   );
 }
 
-function RunFigures({ run }: { run: { succeeded: number; failed: number; skipped: number; undefinedCount: number; batches: number; periodStart?: string | null; periodEnd?: string | null; trigger: string; startedAt?: string | null; finishedAt?: string | null } }) {
+function RunFigures({
+  run,
+}: {
+  run: {
+    succeeded: number;
+    failed: number;
+    skipped: number;
+    undefinedCount: number;
+    batches: number;
+    periodStart?: string | null;
+    periodEnd?: string | null;
+    trigger: string;
+    startedAt?: string | null;
+    finishedAt?: string | null;
+  };
+}) {
   return (
     <>
       <dl className="admin-stats">
@@ -311,9 +326,24 @@ function RecentRuns({ onOpen, version }: { onOpen: (id: string) => void; version
         accessorFn: (row) => getFragmentData(AdminRunFieldsFragment, row).status,
         cell: (info) => <RunStatusBadge status={getFragmentData(AdminRunFieldsFragment, info.row.original).status} />,
       },
-      { id: "succeeded", header: "Succeeded", meta: { numeric: true }, accessorFn: (row) => getFragmentData(AdminRunFieldsFragment, row).succeeded },
-      { id: "failed", header: "Failed", meta: { numeric: true }, accessorFn: (row) => getFragmentData(AdminRunFieldsFragment, row).failed },
-      { id: "skipped", header: "Skipped", meta: { numeric: true }, accessorFn: (row) => getFragmentData(AdminRunFieldsFragment, row).skipped },
+      {
+        id: "succeeded",
+        header: "Succeeded",
+        meta: { numeric: true },
+        accessorFn: (row) => getFragmentData(AdminRunFieldsFragment, row).succeeded,
+      },
+      {
+        id: "failed",
+        header: "Failed",
+        meta: { numeric: true },
+        accessorFn: (row) => getFragmentData(AdminRunFieldsFragment, row).failed,
+      },
+      {
+        id: "skipped",
+        header: "Skipped",
+        meta: { numeric: true },
+        accessorFn: (row) => getFragmentData(AdminRunFieldsFragment, row).skipped,
+      },
       {
         id: "open",
         header: "Details",
@@ -375,7 +405,11 @@ function Health({ version }: { version: number }) {
               </div>
               <div>
                 <dt>Failure rate</dt>
-                <dd>{health.lastDay.failureRate === null || health.lastDay.failureRate === undefined ? "—" : formatPercent(health.lastDay.failureRate * 100)}</dd>
+                <dd>
+                  {health.lastDay.failureRate === null || health.lastDay.failureRate === undefined
+                    ? "—"
+                    : formatPercent(health.lastDay.failureRate * 100)}
+                </dd>
               </div>
               <div>
                 <dt>Jobs queued / running</dt>
@@ -387,7 +421,8 @@ function Health({ version }: { version: number }) {
             <p className="muted">
               Last day: {formatNumber(health.lastDay.succeeded)} succeeded, {formatNumber(health.lastDay.failed)} failed,{" "}
               {formatNumber(health.lastDay.skipped)} skipped, {formatNumber(health.lastDay.undefinedCount)} undefined.
-              {health.oldestUnfinishedRunAt && ` Oldest unfinished run requested ${formatDateTime(health.oldestUnfinishedRunAt)}.`}
+              {health.oldestUnfinishedRunAt &&
+                ` Oldest unfinished run requested ${formatDateTime(health.oldestUnfinishedRunAt)}.`}
             </p>
             <div className="table-scroll" role="region" aria-label="Schedules" tabIndex={0}>
               <table>

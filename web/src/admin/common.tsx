@@ -24,18 +24,6 @@ export const PERIOD_LABEL: Record<AggregationPeriod, string> = {
   QUARTERLY: "Quarterly",
 };
 
-/**
- * The server's validation errors by field ("dataSource.formula"), with the message only: the field
- * name the server puts in front of it is where the message is shown.
- */
-export function serverFieldErrors(error: CombinedError | undefined): Record<string, string> {
-  const errors = fieldErrors(error);
-  for (const [field, message] of Object.entries(errors)) {
-    errors[field] = message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
-  }
-  return errors;
-}
-
 /** Whether some error of the answer is not shown next to one of the `placed` fields. */
 export function hasUnplacedError(error: CombinedError | undefined, placed: ReadonlySet<string>): boolean {
   if (!error) return false;

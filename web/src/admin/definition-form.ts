@@ -152,7 +152,8 @@ export function formFromDefinition(d: {
       form.inputs = (Array.isArray(source.inputs) ? source.inputs : []).filter(isObject).map((input) => {
         const inputSource = isObject(input.source) ? input.source : {};
         const base = { ...newInput(), variable: text(input.variable) };
-        if (inputSource.type === "kpi") return { ...base, kind: "kpi" as const, kpiDefinitionId: text(inputSource.kpiDefinitionId) };
+        if (inputSource.type === "kpi")
+          return { ...base, kind: "kpi" as const, kpiDefinitionId: text(inputSource.kpiDefinitionId) };
         if (inputSource.type === "database")
           return { ...base, kind: "database" as const, query: text(inputSource.query), connection: text(inputSource.connection) };
         return { ...base, kind: "kept" as const, kept: inputSource };
@@ -212,7 +213,11 @@ export function buildDataSource(form: DefinitionFormState): Record<string, unkno
             input.kind === "kpi"
               ? { type: "kpi", kpiDefinitionId: input.kpiDefinitionId }
               : input.kind === "database"
-                ? { type: "database", query: input.query, ...(input.connection.trim() ? { connection: input.connection.trim() } : {}) }
+                ? {
+                    type: "database",
+                    query: input.query,
+                    ...(input.connection.trim() ? { connection: input.connection.trim() } : {}),
+                  }
                 : input.kept,
         })),
       };
@@ -254,7 +259,8 @@ export function validateForm(form: DefinitionFormState): Record<string, string> 
       if ((min === undefined) !== (max === undefined))
         errors[min === undefined ? "dataSource.allowed_range.min" : "dataSource.allowed_range.max"] =
           "Enter both ends of the range, or neither.";
-      if (min !== undefined && max !== undefined && min > max) errors["dataSource.allowed_range"] = "The minimum must not be greater than the maximum.";
+      if (min !== undefined && max !== undefined && min > max)
+        errors["dataSource.allowed_range"] = "The minimum must not be greater than the maximum.";
       break;
     }
     case "QUERY":
@@ -264,7 +270,8 @@ export function validateForm(form: DefinitionFormState): Record<string, string> 
       if (!form.formula.trim()) errors["dataSource.formula"] = "Enter a formula.";
       form.inputs.forEach((input, index) => {
         const path = `dataSource.inputs[${index}]`;
-        if (!VARIABLE.test(input.variable.trim())) errors[`${path}.variable`] = "A name of letters, digits and _, not starting with a digit.";
+        if (!VARIABLE.test(input.variable.trim()))
+          errors[`${path}.variable`] = "A name of letters, digits and _, not starting with a digit.";
         else if (form.inputs.findIndex((other) => other.variable.trim() === input.variable.trim()) < index)
           errors[`${path}.variable`] = "This name is already used.";
         if (input.kind === "kpi" && !input.kpiDefinitionId) errors[`${path}.source.kpiDefinitionId`] = "Choose a KPI.";

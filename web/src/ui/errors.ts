@@ -24,13 +24,17 @@ export function describeError(error: CombinedError): { title: string; message: s
   };
 }
 
-/** Server validation errors by input field, from BAD_USER_INPUT errors ("field: message"). */
+/**
+ * Server validation errors by input field ("actualValue", "dataSource.formula"), from BAD_USER_INPUT
+ * errors, each with its message only: the field name the server puts in front of it is where the
+ * message is shown.
+ */
 export function fieldErrors(error: CombinedError | undefined): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const e of error?.graphQLErrors ?? []) {
     if (e.extensions?.code !== "BAD_USER_INPUT") continue;
-    const field = typeof e.extensions.field === "string" ? e.extensions.field : /^(\w+):/.exec(e.message)?.[1];
-    if (field) errors[field] = e.message.replace(/^\w+:\s*/, "");
+    const field = typeof e.extensions.field === "string" ? e.extensions.field : /^([\w.]+):/.exec(e.message)?.[1];
+    if (field) errors[field] = e.message.startsWith(`${field}: `) ? e.message.slice(field.length + 2) : e.message;
   }
   return errors;
 }

@@ -14,9 +14,18 @@ import { ServerStatus } from "./ServerStatus";
 import { Layout } from "./Layout";
 
 // Managers' and admins' views load on demand: a member's first load carries only what they see.
-const TeamsView = lazy(() => import("../team/TeamsView").then((m) => ({ default: m.TeamsView })));
-const TeamView = lazy(() => import("../team/TeamView").then((m) => ({ default: m.TeamView })));
-const AdminView = lazy(() => import("../admin/AdminView").then((m) => ({ default: m.AdminView })));
+const loadTeamsView = () => import("../team/TeamsView").then((m) => ({ default: m.TeamsView }));
+const loadTeamView = () => import("../team/TeamView").then((m) => ({ default: m.TeamView }));
+const loadAdminView = () => import("../admin/AdminView").then((m) => ({ default: m.AdminView }));
+const TeamsView = lazy(loadTeamsView);
+const TeamView = lazy(loadTeamView);
+const AdminView = lazy(loadAdminView);
+
+// A page opened directly (a link, a reload) fetches its view's code while the person is being
+// looked up (`me`), rather than after.
+if (location.pathname.startsWith("/teams/")) void loadTeamView();
+else if (location.pathname === "/teams") void loadTeamsView();
+else if (location.pathname.startsWith("/admin")) void loadAdminView();
 
 export function App() {
   const session = useSession();

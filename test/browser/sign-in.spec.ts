@@ -36,6 +36,19 @@ test.describe("demo sign-in", () => {
     await expect(page.getByText("Your session expired. Please sign in again.")).toBeVisible();
   });
 
+  test("a session that runs out leads back to the sign-in page by itself", async ({ page }) => {
+    await signInAs(page, DEMO.member);
+    // The same session, ending two seconds from now: no request is needed to notice.
+    await page.evaluate(() => {
+      const session = JSON.parse(localStorage.getItem("kpi.session")!);
+      localStorage.setItem("kpi.session", JSON.stringify({ ...session, expiresAt: Date.now() + 2000 }));
+    });
+    await page.reload();
+    await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+    await expect(page).toHaveURL(/\/signin$/, { timeout: 10_000 });
+    await expect(page.getByText("Your session expired. Please sign in again.")).toBeVisible();
+  });
+
   test("a server that cannot be reached is said so and retried until it answers", async ({ page }) => {
     await page.route("**/graphql", (route) => route.abort("connectionrefused"));
     await page.goto("/signin");

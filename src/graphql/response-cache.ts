@@ -49,7 +49,10 @@ export function createResponseCache(pool: pg.Pool, maxMegabytes: number): Respon
       let key: string | undefined;
       return {
         async responseForOperation({ operation, queryHash, request, contextValue }) {
-          if (operation.operation !== "query") return null;
+          // Apollo's types promise an operation, but it calls this hook before refusing a document it
+          // could not pick one from (several operations without operationName, or an unknown name).
+          const resolved = operation as typeof operation | undefined;
+          if (resolved?.operation !== "query") return null;
           const { rows } = await pool.query<{ snapshot: string }>(SNAPSHOT_SQL);
           const viewer = contextValue.viewer;
           key = [

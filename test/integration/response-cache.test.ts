@@ -133,6 +133,22 @@ describe("response cache", () => {
   });
 });
 
+describe("documents the cache cannot key", () => {
+  // The cache keys on the operation Apollo resolved: where there is none, Apollo's own 400 stands.
+  it.each([
+    ["several operations and no operationName", { query: "query A { me { id } } query B { me { name } }" }],
+    ["an operationName not in the document", { query: "query A { me { id } }", operationName: "Missing" }],
+  ])("%s: a 400 naming the problem, never a 500", async (_case, body) => {
+    for (const token of [null, world.tokens.user]) {
+      const response = await server.post(JSON.stringify(body), token ? { authorization: `Bearer ${token}` } : {});
+      expect(response.status).toBe(400);
+      const result = (await response.json()) as GraphQLResponse;
+      expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      expect(result.errors?.[0]?.message).toMatch(/operation/i);
+    }
+  });
+});
+
 describe("response cache off", () => {
   it("executes every query when RESPONSE_CACHE_MB is 0", async () => {
     const uncached = await startTestServer({ DATABASE_URL: database.url, SQL_STATEMENT_HEADER: "true", RESPONSE_CACHE_MB: "0" });

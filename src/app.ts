@@ -13,7 +13,7 @@ import { JwtService } from "./auth/jwt.js";
 import type { Config } from "./config/config.js";
 import type { Database } from "./db/client.js";
 import { createContext, type Context } from "./graphql/context.js";
-import { formatError } from "./graphql/format-error.js";
+import { errorFormatter } from "./graphql/format-error.js";
 import { batchLimit, costLimitPlugin, limitValidationRules } from "./graphql/limits.js";
 import { loggingPlugin, statementHeaderPlugin } from "./graphql/logging-plugin.js";
 import { metricsPlugin } from "./graphql/metrics-plugin.js";
@@ -173,7 +173,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     config.graphql.responseCacheMb > 0 ? createResponseCache(database.pool, config.graphql.responseCacheMb) : null;
   const apollo = new ApolloServer<Context>({
     schema,
-    formatError,
+    formatError: errorFormatter({ hideSchemaDetails: config.graphql.hideSchemaDetails }),
     includeStacktraceInErrorResponses: false,
     introspection: config.graphql.introspection,
     hideSchemaDetailsFromClientErrors: config.graphql.hideSchemaDetails,

@@ -60,6 +60,26 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   return { ...base, message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } };
 }
 
+/**
+ * The client-error formatter Apollo uses. With `hideSchemaDetails` (production) graphql-js's
+ * suggestions are cut from every client error, not only from validation errors as Apollo's
+ * hideSchemaDetailsFromClientErrors does: a variable's value errors carry them too ("Did you mean
+ * "name"?", "Did you mean the enum value "ADMIN"?"), naming input fields and enum values while
+ * introspection is off.
+ */
+export function errorFormatter(options: { hideSchemaDetails: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = formatError(formatted, error);
+    if (!options.hideSchemaDetails || result.extensions?.code !== "BAD_USER_INPUT") return result;
+    return { ...result, message: withoutSuggestions(result.message) };
+  };
+}
+
+/** A graphql-js message without its "Did you mean …?" suggestions. */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean [^?]*\?/g, "");
+}
+
 export function isUnexpected(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (original instanceof AppError || original instanceof ArgumentValidationError) return false;

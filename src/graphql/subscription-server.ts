@@ -21,7 +21,7 @@ import type { Config } from "../config/config.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { Context } from "./context.js";
-import { formatError, isUnexpected } from "./format-error.js";
+import { errorFormatter, isUnexpected, withoutSuggestions } from "./format-error.js";
 import { costLimitError, limitValidationRules } from "./limits.js";
 import { subscribeEventByEvent } from "./subscription-events.js";
 
@@ -95,6 +95,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { dispos
   const { schema, limits, log } = options;
   const validationRules = [...specifiedRules, ...limitValidationRules(limits)];
   const connectionOf = new WeakMap<Context, Connection>();
+  const formatError = errorFormatter({ hideSchemaDetails: limits.hideSchemaDetails });
 
   function formatForClient(error: GraphQLError): GraphQLFormattedError {
     // graphql-ws wraps an error thrown by a stream without a path; the domain error is inside.
@@ -134,8 +135,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { dispos
     const invalid = validate(schema, document, validationRules);
     if (invalid.length > 0) {
       // As Apollo does with hideSchemaDetailsFromClientErrors: suggestions would reveal the schema.
-      const message = (error: GraphQLError) =>
-        limits.hideSchemaDetails ? error.message.replace(/ ?Did you mean(.+?)\?$/, "") : error.message;
+      const message = (error: GraphQLError) => (limits.hideSchemaDetails ? withoutSuggestions(error.message) : error.message);
       return invalid.map((error) => clientError(message(error), "GRAPHQL_VALIDATION_FAILED", error));
     }
     const operation = getOperationAST(document, payload.operationName);

@@ -243,6 +243,24 @@ describe("error hygiene", () => {
     expect(error.message).not.toMatch(/Did you mean/i);
   });
 
+  it("gives no suggestions in production for bad variable values either (input fields, enum values)", async () => {
+    const badField = [
+      `mutation($input: UpdateUserInput!) { updateUser(id: "1", input: $input) { id } }`,
+      { input: { nam: "x" } },
+    ] as const;
+    const badEnum = [`query($role: Role) { users(filter: { role: $role }) { id } }`, { role: "ADMN" }] as const;
+    for (const [query, variables] of [badField, badEnum]) {
+      const inTest = await server.gql(query, variables, world.tokens.admin);
+      expect(firstError(inTest).message).toMatch(/Did you mean/);
+      const res = await production.gql(query, variables, world.tokens.admin);
+      expect(res.status).toBe(400);
+      const error = firstError(res);
+      expect(error.extensions?.code).toBe("BAD_USER_INPUT");
+      expect(error.message).toMatch(/\$input|\$role/);
+      expect(JSON.stringify(res)).not.toMatch(/Did you mean|"name"|"ADMIN"/);
+    }
+  });
+
   it("allows introspection in test mode", async () => {
     const res = await server.gql(INTROSPECTION_QUERY);
     expect(res.status).toBe(200);

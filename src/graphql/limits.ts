@@ -48,6 +48,9 @@ export function limitValidationRules(limits: Limits): ValidationRule[] {
     }) as unknown as ValidationRule,
     maxAliasesRule({
       n: limits.maxAliases,
+      // graphql-armor exempts aliases of __typename by default: thousands of them cost nothing to
+      // write and a great deal to validate, count and answer.
+      allowList: [],
       exposeLimits: true,
       propagateOnRejection: false,
       onReject: [reportLimit("MAX_ALIASES")],
@@ -56,6 +59,8 @@ export function limitValidationRules(limits: Limits): ValidationRule[] {
 }
 
 const DEFAULT_LIST_SIZE = 20;
+/** Fields (with fragments spread) the cost count reads before it refuses a query as too large. */
+const MAX_QUERY_NODES = 10_000;
 const LIST_SIZE_ARGUMENTS = ["limit", "periods", "first"];
 
 /**
@@ -85,13 +90,24 @@ export function costLimitError(
 ): GraphQLError | null {
   const operation = getOperationAST(request.document, request.operationName);
   if (getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {}).errors) return null;
-  const cost = getComplexity({
-    schema,
-    query: request.document,
-    operationName: request.operationName ?? undefined,
-    variables: request.variables ?? undefined,
-    estimators: [objectCountEstimator],
-  });
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: request.document,
+      operationName: request.operationName ?? undefined,
+      variables: request.variables ?? undefined,
+      estimators: [objectCountEstimator],
+      maxQueryNodes: MAX_QUERY_NODES,
+    });
+  } catch (error) {
+    // graphql-query-complexity stops counting past maxQueryNodes with an error of its own, without a
+    // code: that is the client's too-large query, not an internal error to log with a stack.
+    if (!(error instanceof GraphQLError)) throw error;
+    return new GraphQLError(`Query has more than ${MAX_QUERY_NODES} fields (MAX_QUERY_COST); ask for fewer`, {
+      extensions: { code: "BAD_USER_INPUT", limit: "MAX_QUERY_COST", maxQueryNodes: MAX_QUERY_NODES, http: { status: 400 } },
+    });
+  }
   if (cost <= maxCost) return null;
   return new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost} (MAX_QUERY_COST); ask for fewer or smaller lists`, {
     extensions: { code: "BAD_USER_INPUT", limit: "MAX_QUERY_COST", cost, maxCost, http: { status: 400 } },

@@ -89,6 +89,13 @@ describe("aliases (MAX_ALIASES)", () => {
     expect(res.data).toBeUndefined();
   });
 
+  it("counts aliases of __typename too", async () => {
+    const typenames = Array.from({ length: 31 }, (_, i) => `t${i}: __typename`).join(" ");
+    const res = await server.gql(`{ ${typenames} }`);
+    expect(res.status).toBe(400);
+    expect(firstError(res).extensions?.limit).toBe("MAX_ALIASES");
+  });
+
   it("accepts 30 aliases (the default limit)", async () => {
     const res = await server.gql(aliasFlood(30), {}, world.tokens.user);
     expect(res.status).toBe(200);
@@ -108,6 +115,20 @@ describe("query cost (MAX_QUERY_COST)", () => {
     expect(error.extensions?.cost).toBeGreaterThan(20_000);
     expect(error.message).toMatch(/MAX_QUERY_COST/);
     expect(res.data).toBeUndefined();
+  });
+
+  it("refuses a query of more fields than the count reads (fragments spread exponentially) with 400, not a 500", async () => {
+    // 15 levels of a fragment spread twice: 2^15 __typename fields from a query of a few hundred bytes.
+    const levels = Array.from({ length: 15 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`);
+    const query = `{ ...F0 } ${levels.join(" ")} fragment F15 on Query { __typename }`;
+    for (const token of [null, world.tokens.user]) {
+      const res = await server.gql(query, {}, token);
+      expect(res.status).toBe(400);
+      const error = firstError(res);
+      expect(error.extensions?.code).toBe("BAD_USER_INPUT");
+      expect(error.extensions?.limit).toBe("MAX_QUERY_COST");
+      expect(error.message).toMatch(/more than 10000 fields/);
+    }
   });
 
   it("lets a realistic admin dashboard query through under the default limits", async () => {

@@ -15,6 +15,7 @@ import type { Database } from "./db/client.js";
 import { createContext, type Context } from "./graphql/context.js";
 import { errorFormatter } from "./graphql/format-error.js";
 import { batchLimit, costLimitPlugin, limitValidationRules } from "./graphql/limits.js";
+import { textInputPlugin } from "./graphql/text-input.js";
 import { loggingPlugin, statementHeaderPlugin } from "./graphql/logging-plugin.js";
 import { metricsPlugin } from "./graphql/metrics-plugin.js";
 import { createResponseCache } from "./graphql/response-cache.js";
@@ -26,6 +27,7 @@ import { recalculateHook } from "./hooks/recalculate-hook.js";
 import { AppError } from "./lib/errors.js";
 import { sendError } from "./lib/http-error.js";
 import type { Logger } from "./lib/logger.js";
+import { errorForLog } from "./lib/log-serializers.js";
 import { Metrics } from "./observability/metrics.js";
 import { dashboardRoutes, findDashboardDir } from "./web/dashboard.router.js";
 import { todayIn } from "./scoring/periods.js";
@@ -99,6 +101,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
   app.use(
     pinoHttp({
       logger: log,
+      // pino-http replaces the logger's serializers with its own for req.log: the same error hygiene here.
+      serializers: { err: errorForLog },
       genReqId(req, res) {
         const given = req.headers["x-request-id"];
         const id = typeof given === "string" && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
@@ -184,6 +188,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     validationRules: limitValidationRules(config.graphql),
     plugins: [
       costLimitPlugin(schema, config.graphql.maxCost),
+      textInputPlugin,
       loggingPlugin,
       metricsPlugin(metrics),
       ...(config.graphql.sqlStatementHeader ? [statementHeaderPlugin] : []),

@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { errorForLog } from "./log-serializers.js";
 
 export type { Logger };
 
@@ -10,5 +11,7 @@ export function createLogger(level: string): Logger {
       paths: ["req.headers.authorization", "req.headers.cookie", "*.token", "*.password", "*.secret"],
       censor: "[redacted]",
     },
+    // A failed statement is logged by its shape and code, never with the values people typed.
+    serializers: { err: errorForLog },
   });
 }

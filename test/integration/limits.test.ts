@@ -282,6 +282,26 @@ describe("error hygiene", () => {
     }
   });
 
+  it("refuses text PostgreSQL cannot store (NUL, lone surrogates) with 400 BAD_USER_INPUT, and creates nothing", async () => {
+    const email = `nul-${Date.now()}@example.com`;
+    const create = `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`;
+    for (const name of ["Eve\u0000Admin", "Eve\uD800"]) {
+      const res = await server.gql(create, { input: { name, email, role: "USER" } }, world.tokens.admin);
+      expect(res.status).toBe(400);
+      expect(firstError(res).extensions?.code).toBe("BAD_USER_INPUT");
+      expect(firstError(res).message).toMatch(/^\$input\.name: /);
+    }
+    const literal = await server.gql(`{ users(filter: { search: "a\\u0000b" }) { id } }`, {}, world.tokens.admin);
+    expect(literal.status).toBe(400);
+    expect(firstError(literal).extensions?.code).toBe("BAD_USER_INPUT");
+    const found = await server.gql(
+      `query($s: String) { users(filter: { search: $s }) { id } }`,
+      { s: email },
+      world.tokens.admin,
+    );
+    expect(found.data?.users).toEqual([]);
+  });
+
   it("allows introspection in test mode", async () => {
     const res = await server.gql(INTROSPECTION_QUERY);
     expect(res.status).toBe(200);

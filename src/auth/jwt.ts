@@ -2,6 +2,9 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTV
 import type { Config } from "../config/config.js";
 import { AppError, unauthenticated } from "../lib/errors.js";
 
+/** How far ahead of this server's clock a token's "iat" may be (clocks of issuers drift a little). */
+export const CLOCK_TOLERANCE_SECONDS = 60;
+
 const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
 export interface TokenSubject {
@@ -47,6 +50,10 @@ export class JwtService {
           : this.jwks
             ? await jwtVerify(token, this.jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS })
             : await Promise.reject(unauthenticated("Token authentication is not configured"));
+      // jose checks exp and nbf but not iat: a token "issued" tomorrow would be good until long after its real lifetime.
+      if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+        throw unauthenticated("Token was issued in the future");
+      }
       return { subject: payload.sub! };
     } catch (error) {
       if (error instanceof AppError) throw error;

@@ -25,8 +25,8 @@ const now = () => Math.floor(Date.now() / 1000);
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 /** An HS256 token built by hand, so that each claim can be left out or set wrong. */
-function signHs(claims: { sub?: string; exp?: number | null }, secret = TEST_JWT_SECRET): Promise<string> {
-  let jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setIssuedAt();
+function signHs(claims: { sub?: string; exp?: number | null; iat?: number }, secret = TEST_JWT_SECRET): Promise<string> {
+  let jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setIssuedAt(claims.iat);
   if (claims.sub !== undefined) jwt = jwt.setSubject(claims.sub);
   if (claims.exp !== null) jwt = jwt.setExpirationTime(claims.exp ?? now() + 300);
   return jwt.sign(new TextEncoder().encode(secret));
@@ -71,6 +71,15 @@ describe("JWT", () => {
     const res = await server.gql(ME, {}, token);
     expectRefused(res);
     expect(res.errors?.[0]?.message).toMatch(/expired/i);
+  });
+
+  it("refuses a token issued in the future beyond the clock tolerance (60 s), and accepts one within it", async () => {
+    const ahead = await signHs({ sub: String(user.id), iat: now() + 86_400, exp: now() + 2 * 86_400 });
+    const refused = await server.gql(ME, {}, ahead);
+    expectRefused(refused);
+    expect(refused.errors?.[0]?.message).toMatch(/future/i);
+    const skewed = await signHs({ sub: String(user.id), iat: now() + 30 });
+    expect((await server.gql(ME, {}, skewed)).data?.me).toEqual({ id: String(user.id), email: user.email });
   });
 
   it("refuses a token whose signature was tampered with", async () => {

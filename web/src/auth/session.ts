@@ -10,7 +10,8 @@ export interface Session {
   via: "demo" | "oidc";
 }
 
-const KEY = "kpi.session";
+/** Where the session is stored; use-session.ts watches the same entry. */
+export const SESSION_KEY = "kpi.session";
 /** Why the last session ended, shown once on the sign-in page. */
 const ENDED_KEY = "kpi.session.ended";
 
@@ -19,7 +20,7 @@ const listeners = new Set<Listener>();
 
 export function currentSession(): Session | null {
   try {
-    const session = JSON.parse(localStorage.getItem(KEY) ?? "null") as Session | null;
+    const session = JSON.parse(localStorage.getItem(SESSION_KEY) ?? "null") as Session | null;
     if (!session || typeof session.token !== "string" || typeof session.expiresAt !== "number") return null;
     return session.expiresAt > Date.now() ? session : null;
   } catch {
@@ -28,15 +29,15 @@ export function currentSession(): Session | null {
 }
 
 export function startSession(session: Session): void {
-  localStorage.setItem(KEY, JSON.stringify(session));
+  localStorage.setItem(SESSION_KEY, JSON.stringify(session));
   sessionStorage.removeItem(ENDED_KEY);
   notify(session);
 }
 
 /** Ends the session; `reason` is shown on the sign-in page ("Your session expired"). */
 export function endSession(reason?: string): void {
-  const had = localStorage.getItem(KEY) !== null;
-  localStorage.removeItem(KEY);
+  const had = localStorage.getItem(SESSION_KEY) !== null;
+  localStorage.removeItem(SESSION_KEY);
   if (reason && had) sessionStorage.setItem(ENDED_KEY, reason);
   notify(null);
 }
@@ -59,5 +60,5 @@ function notify(session: Session | null): void {
 
 // Another tab signed in or out.
 window.addEventListener("storage", (event) => {
-  if (event.key === KEY) notify(currentSession());
+  if (event.key === SESSION_KEY) notify(currentSession());
 });

@@ -1,5 +1,5 @@
 import { useEffect, useSyncExternalStore } from "react";
-import { currentSession, endSession, onSessionChange, type Session } from "./session";
+import { currentSession, endSession, onSessionChange, SESSION_KEY, type Session } from "./session";
 
 /** The current session, re-rendering on sign-in, sign-out and expiry. */
 export function useSession(): Session | null {
@@ -20,7 +20,7 @@ export function useSession(): Session | null {
 let lastRaw: string | null = null;
 let lastSession: Session | null = null;
 function currentSessionSnapshot(): Session | null {
-  const raw = localStorage.getItem("kpi.session");
+  const raw = localStorage.getItem(SESSION_KEY);
   if (raw !== lastRaw) {
     lastRaw = raw;
     lastSession = currentSession();

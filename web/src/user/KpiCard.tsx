@@ -1,11 +1,11 @@
 import { useId, useMemo } from "react";
 import { Link } from "react-router";
 import { getFragmentData, graphql, type FragmentType } from "../gql";
-import { formatNumber, formatPercent, formatPeriod, formatValue } from "../ui/format";
+import { formatPeriod, formatValue } from "../ui/format";
 import { Sparkline } from "./LazyCharts";
 import { StatusBadge } from "../ui/StatusBadge";
 import { ForecastSentence } from "./ForecastSentence";
-import { TARGET_TYPE_LABEL } from "./words";
+import { AchievementAndWeight, ActualAgainstTarget } from "./ActualAgainstTarget";
 
 export const KpiCardFragment = graphql(`
   fragment KpiCard_userKpi on UserKpi {
@@ -60,21 +60,9 @@ export function KpiCard(props: { userKpi: FragmentType<typeof KpiCardFragment> }
         </h2>
         <StatusBadge achievement={current?.achievementPercentage} />
       </div>
-      <p className="kpi-card-value">
-        <span className="kpi-actual">{formatValue(current?.actualValue, unit)}</span>{" "}
-        <span className="muted">
-          of target {formatValue(kpi.targetValue, unit)} ({TARGET_TYPE_LABEL[targetType]})
-        </span>
-      </p>
+      <ActualAgainstTarget actual={current?.actualValue} target={kpi.targetValue} unit={unit} targetType={targetType} />
       <dl className="facts">
-        <div>
-          <dt>Achievement</dt>
-          <dd>{formatPercent(current?.achievementPercentage)}</dd>
-        </div>
-        <div>
-          <dt>Weight</dt>
-          <dd>{formatNumber(kpi.weight)} %</dd>
-        </div>
+        <AchievementAndWeight achievement={current?.achievementPercentage} weight={kpi.weight} />
         <div>
           <dt>Period</dt>
           <dd>{current ? formatPeriod(current.periodStart, current.periodEnd) : "No value yet"}</dd>

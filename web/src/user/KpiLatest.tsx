@@ -1,8 +1,8 @@
 import { getFragmentData, graphql, type FragmentType } from "../gql";
-import { formatNumber, formatPercent, formatPeriod, formatValue } from "../ui/format";
+import { formatPeriod } from "../ui/format";
 import { StatusBadge } from "../ui/StatusBadge";
 import { ForecastSentence } from "./ForecastSentence";
-import { TARGET_TYPE_LABEL } from "./words";
+import { AchievementAndWeight, ActualAgainstTarget } from "./ActualAgainstTarget";
 
 export const KpiLatestFragment = graphql(`
   fragment KpiLatest_userKpi on UserKpi {
@@ -37,21 +37,9 @@ export function KpiLatest(props: { userKpi: FragmentType<typeof KpiLatestFragmen
         <h2 id="kpi-latest-title">Latest period{current ? `: ${formatPeriod(current.periodStart, current.periodEnd)}` : ""}</h2>
         <StatusBadge achievement={current?.achievementPercentage} />
       </div>
-      <p className="kpi-card-value">
-        <span className="kpi-actual">{formatValue(current?.actualValue, unit)}</span>{" "}
-        <span className="muted">
-          of target {formatValue(kpi.targetValue, unit)} ({TARGET_TYPE_LABEL[targetType]})
-        </span>
-      </p>
+      <ActualAgainstTarget actual={current?.actualValue} target={kpi.targetValue} unit={unit} targetType={targetType} />
       <dl className="facts">
-        <div>
-          <dt>Achievement</dt>
-          <dd>{formatPercent(current?.achievementPercentage)}</dd>
-        </div>
-        <div>
-          <dt>Weight</dt>
-          <dd>{formatNumber(kpi.weight)} %</dd>
-        </div>
+        <AchievementAndWeight achievement={current?.achievementPercentage} weight={kpi.weight} />
       </dl>
       {kpi.forecast ? (
         <ForecastSentence forecast={kpi.forecast} />

@@ -47,7 +47,7 @@ export interface ServicesOptions {
 /** The composition root: every service is built once here and shared by GraphQL, the CLI and jobs. */
 export function createServices(
   db: Db,
-  config: Pick<Config, "scoring" | "sources" | "adapters" | "jobs" | "alerts" | "publicUrl">,
+  config: Pick<Config, "scoring" | "sources" | "adapters" | "jobs" | "alerts" | "publicUrl" | "outbound">,
   options: ServicesOptions,
 ) {
   const today = () => todayIn(config.scoring.timeZone);
@@ -65,6 +65,7 @@ export function createServices(
     emailFrom: config.alerts.emailFrom,
     timeoutMs: config.alerts.timeoutMs,
     publicUrl: config.publicUrl,
+    outbound: config.outbound,
   });
   const alertJobs = new AlertJobs({ db, notifier, today, log: options.log, live: live.pubSub }, config.alerts);
   const jobs = new CalculationJobs(
@@ -99,7 +100,7 @@ export function createServices(
     calculations: new CalculationService(db, calculator, today, afterStored),
     jobs,
     runs,
-    alerts: new AlertService(db),
+    alerts: new AlertService(db, config.outbound),
     alertJobs,
     live,
     /** Closes what the services opened themselves (live events, source database pools, a MongoDB job store's client). */
@@ -117,6 +118,7 @@ export function createServices(
         queries,
         { formulaGraph: () => formulaGraph(db), existingDefinitionIds: (ids) => existingDefinitionIds(db, ids) },
         today,
+        config.outbound,
       ),
     ),
     assignments: new AssignmentService(db),
@@ -134,7 +136,7 @@ function createJobStore(db: Db, jobs: Config["jobs"], options: ServicesOptions):
 }
 
 /** The SaaS adapters of API definitions, configured from the environment (see .env.example). */
-function createAdapters(config: Pick<Config, "scoring" | "adapters">, metrics: Metrics | undefined): AdapterRegistry {
+function createAdapters(config: Pick<Config, "scoring" | "adapters" | "outbound">, metrics: Metrics | undefined): AdapterRegistry {
   const { adapters } = config;
   const timeZone = config.scoring.timeZone;
   const timeoutMs = adapters.timeoutMs;
@@ -142,7 +144,7 @@ function createAdapters(config: Pick<Config, "scoring" | "adapters">, metrics: M
     new IntercomAdapter({ ...adapters.intercom, timeZone, timeoutMs, metrics }),
     new AircallAdapter({ ...adapters.aircall, timeZone, timeoutMs, metrics }),
     new GoogleWorkspaceAdapter({ ...adapters.google, timeoutMs, metrics, today: () => todayIn(timeZone) }),
-    new HttpJsonAdapter({ secrets: adapters.httpSecrets, timeoutMs, metrics }),
+    new HttpJsonAdapter({ secrets: adapters.httpSecrets, outbound: config.outbound, timeoutMs, metrics }),
   ]);
 }
 

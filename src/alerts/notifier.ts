@@ -1,5 +1,7 @@
 import { createTransport, type Transporter } from "nodemailer";
 import { sign } from "../hooks/signature.js";
+import { outboundFetch } from "../lib/outbound-fetch.js";
+import type { OutboundPolicy } from "../lib/outbound-policy.js";
 import type { AlertNotice } from "./deliveries.js";
 
 export interface NotifierSettings {
@@ -9,13 +11,18 @@ export interface NotifierSettings {
   timeoutMs: number;
   /** Where the e-mail's link points: the server's public URL. */
   publicUrl?: string;
+  /** Where team webhooks, typed by admins, may lead (OUTBOUND_ALLOWED_NETWORKS). */
+  outbound: OutboundPolicy;
 }
 
 /** Sends one notification; throws on failure so that the delivery's job retries it. */
 export class Notifier {
   private mailer?: Transporter;
+  private readonly fetch: typeof fetch;
 
-  constructor(private readonly settings: NotifierSettings) {}
+  constructor(private readonly settings: NotifierSettings) {
+    this.fetch = outboundFetch(settings.outbound);
+  }
 
   get emailEnabled(): boolean {
     return this.settings.smtpUrl !== undefined;
@@ -29,7 +36,7 @@ export class Notifier {
   /** A JSON POST; the body is signed with the team's secret when it has one (X-Hub-Signature-256). */
   private async post(notice: AlertNotice): Promise<void> {
     const body = JSON.stringify({ type: "alert.raised", alert: notice.alert });
-    const response = await fetch(notice.target, {
+    const response = await this.fetch(notice.target, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -41,6 +48,10 @@ export class Notifier {
       body,
       redirect: "error",
       signal: AbortSignal.timeout(this.settings.timeoutMs),
+    }).catch((error: unknown) => {
+      // fetch says only "fetch failed"; the delivery's log and retries need the reason.
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw new Error(`webhook could not be reached: ${cause}`);
     });
     await response.body?.cancel();
     if (!response.ok) throw new Error(`webhook answered HTTP ${response.status}`);

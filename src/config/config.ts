@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isNetwork, type OutboundPolicy } from "../lib/outbound-policy.js";
 import { cronProblem, DEFAULT_SCHEDULE, type Schedule } from "../jobs/schedule.js";
 
 const booleanFlag = z
@@ -104,6 +105,19 @@ const envSchema = z
       .default(64),
     SOURCE_QUERY_TIMEOUT_MS: milliseconds(5_000, 100, 600_000),
     ADAPTER_TIMEOUT_MS: milliseconds(10_000, 100, 600_000),
+    OUTBOUND_ALLOWED_NETWORKS: z
+      .string()
+      .default("")
+      .transform((value) =>
+        value
+          .split(",")
+          .map((network) => network.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (networks) => networks.every(isNetwork),
+        "must be networks such as 10.0.0.0/8,192.168.1.20 (CIDR or addresses, comma-separated)",
+      ),
     INTERCOM_BASE_URL: z.url("must be a URL such as https://api.intercom.io").default("https://api.intercom.io"),
     INTERCOM_ACCESS_TOKEN: z.string().min(1).optional(),
     AIRCALL_BASE_URL: z.url("must be a URL such as https://api.aircall.io").default("https://api.aircall.io"),
@@ -156,6 +170,8 @@ export interface Config {
   host: string;
   port: number;
   publicUrl?: string;
+  /** Where requests to URLs that arrive through the API (HTTP sources, team webhooks) may go. */
+  outbound: OutboundPolicy;
   database: { url?: string; poolMax: number; dataDir: string };
   seedDemo?: boolean;
   auth: {
@@ -287,6 +303,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST,
     port: env.PORT,
     publicUrl: env.PUBLIC_URL,
+    outbound: { allowedNetworks: env.OUTBOUND_ALLOWED_NETWORKS },
     database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, dataDir: env.DATA_DIR },
     seedDemo: env.SEED_DEMO,
     auth: {

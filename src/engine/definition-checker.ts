@@ -1,5 +1,7 @@
 import type { CalculationTypeValue } from "../db/schema/index.js";
 import { badInput } from "../lib/errors.js";
+import { OUTBOUND_REFUSAL, refusedHost, type OutboundPolicy } from "../lib/outbound-policy.js";
+import { HTTP_PLACEHOLDER } from "./adapters/http.settings.js";
 import { periodContaining } from "../scoring/periods.js";
 import { compileFormula, findCycle, FormulaError } from "./formula/index.js";
 import { CalculationError, type CalculationSubject } from "./outcome.js";
@@ -26,11 +28,26 @@ export class DefinitionChecker {
     private readonly queries: QueryRunner,
     private readonly lookups: DefinitionLookups,
     private readonly today: () => string,
+    private readonly outbound: OutboundPolicy,
   ) {}
 
   async check(calculationType: CalculationTypeValue, source: Source, definitionId?: number): Promise<void> {
     if (calculationType === "query") await this.checkQuery(source, "dataSource.query");
     if (calculationType === "formula") await this.checkFormula(source, definitionId);
+    if (calculationType === "api") this.checkUrl(source, "dataSource.url");
+  }
+
+  /** An HTTP source's URL may not name an address outside the outbound policy (its names are checked when connecting). */
+  private checkUrl(source: Source, path: string): void {
+    if (source.type !== "http") return;
+    let url: URL;
+    try {
+      url = new URL(String(source.url).replace(HTTP_PLACEHOLDER, "x"));
+    } catch {
+      return; // the shape checks have said why
+    }
+    const refused = refusedHost(url, this.outbound);
+    if (refused) throw badInput(path, `may not lead to ${refused}: ${OUTBOUND_REFUSAL}`);
   }
 
   private async checkQuery(source: Source, path: string): Promise<void> {

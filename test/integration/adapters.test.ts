@@ -1,3 +1,5 @@
+import type { LookupAddress } from "node:dns";
+import type { LookupFunction } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AircallAdapter } from "../../src/engine/adapters/aircall.adapter.js";
 import { GoogleWorkspaceAdapter, serviceAccountToken } from "../../src/engine/adapters/google-workspace.adapter.js";
@@ -5,6 +7,7 @@ import { HttpJsonAdapter } from "../../src/engine/adapters/http.adapter.js";
 import { midnightUnix } from "../../src/engine/adapters/http-client.js";
 import { IntercomAdapter } from "../../src/engine/adapters/intercom.adapter.js";
 import { CalculationError, type CalculationSubject } from "../../src/engine/outcome.js";
+import { PUBLIC_ONLY, type OutboundPolicy } from "../../src/lib/outbound-policy.js";
 import { CalculationWorld, lastMonth } from "../helpers/calculation.js";
 import { FakeApi, json, type Handler } from "../helpers/fake-api.js";
 import { startServerWithRoles } from "../helpers/roles.js";
@@ -334,7 +337,18 @@ describe("Aircall", () => {
   });
 });
 
-const httpAdapter = (secrets: Record<string, string> = { CRM: "crm-secret" }) => new HttpJsonAdapter({ secrets, ...fast });
+/** The fake API listens on 127.0.0.1, which only an explicit OUTBOUND_ALLOWED_NETWORKS lets HTTP sources reach. */
+const LOOPBACK_ALLOWED = { allowedNetworks: ["127.0.0.0/8"] };
+const httpAdapter = (secrets: Record<string, string> = { CRM: "crm-secret" }, outbound: OutboundPolicy = LOOPBACK_ALLOWED) =>
+  new HttpJsonAdapter({ secrets, outbound, ...fast });
+
+/** A resolver that answers `address` for every name, as a DNS server under an attacker's control can at any moment. */
+const resolvingTo =
+  (address: string): LookupFunction =>
+  (_hostname, options, callback) =>
+    options.all
+      ? (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, [{ address, family: 4 }])
+      : callback(null, address, 4);
 
 describe("HTTP JSON", () => {
   it("fills the URL template, sends named secrets in headers and aggregates the selection", async () => {
@@ -391,6 +405,50 @@ describe("HTTP JSON", () => {
     await expect(httpAdapter().fetch({ type: "http", url: "file:///etc/passwd" }, subject())).rejects.toThrow(
       "http:// or https://",
     );
+  });
+
+  it("refuses, by default, to connect to loopback, private, link-local and metadata addresses, literal or resolved", async () => {
+    api.reset((_, response) => json(response, { total: 1 }));
+    const port = new URL(api.url).port;
+    const publicOnly = httpAdapter({}, PUBLIC_ONLY);
+    for (const url of [
+      `${api.url}/total`,
+      `http://localhost:${port}/total`,
+      `http://[::ffff:127.0.0.1]:${port}/total`,
+      `http://[::1]:${port}/total`,
+      "http://169.254.169.254/latest/meta-data/",
+      "http://[::ffff:a9fe:a9fe]/latest/meta-data/",
+      "http://[fd00:ec2::254]/latest/meta-data/",
+      "http://10.0.0.1/",
+      "http://0.0.0.0/",
+    ])
+      await expect(publicOnly.fetch({ type: "http", url, select: "total" }, subject()), url).rejects.toThrow(
+        /could not be reached: refused to connect to .*OUTBOUND_ALLOWED_NETWORKS/,
+      );
+    expect(api.requests).toHaveLength(0);
+
+    // A name checked when it was saved but resolving to this machine when connecting (DNS rebinding).
+    const rebound = httpAdapter({}, { allowedNetworks: [], lookup: resolvingTo("127.0.0.1") });
+    const source = { type: "http", url: `http://kpi-source.example.com:${port}/total`, select: "total" };
+    await expect(rebound.fetch(source, subject())).rejects.toThrow("refused to connect to kpi-source.example.com");
+    expect(api.requests).toHaveLength(0);
+
+    // Allowed networks are reached, through the same resolver; others stay refused.
+    const onPremises = httpAdapter({}, { allowedNetworks: ["127.0.0.0/8"], lookup: resolvingTo("127.0.0.1") });
+    expect(await onPremises.fetch(source, subject())).toMatchObject({ kind: "value", value: 1 });
+    await expect(onPremises.fetch({ type: "http", url: "http://169.254.169.254/latest/meta-data/" }, subject())).rejects.toThrow(
+      "refused to connect to 169.254.169.254",
+    );
+  });
+
+  it("refuses a redirect to an address outside the policy", async () => {
+    api.reset((_, response) => response.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }).end());
+    await expect(
+      httpAdapter({}, { allowedNetworks: ["127.0.0.1"] }).fetch({ type: "http", url: `${api.url}/moved` }, subject()),
+    ).rejects.toThrow("refused to connect to 169.254.169.254");
+    // Each attempt (ky retries a network error) reached the fake API, and nothing beyond it.
+    expect(api.requests.map((request) => request.url.pathname)).toContain("/moved");
+    expect(api.requests.every((request) => request.url.pathname === "/moved")).toBe(true);
   });
 
   it("refuses malformed JSON and non-numeric selections", async () => {

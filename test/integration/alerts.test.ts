@@ -88,6 +88,8 @@ beforeAll(async () => {
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     ALERT_RETRY_DELAY_MS: "100",
     ALERT_MAX_ATTEMPTS: "4",
+    // The webhook receiver is on 127.0.0.1, which team webhooks may only reach when allowed.
+    OUTBOUND_ALLOWED_NETWORKS: "127.0.0.1",
   });
   world = await createRoleWorld(server);
   admin = world.tokens.admin!;

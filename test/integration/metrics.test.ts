@@ -35,7 +35,8 @@ describe("GET /metrics with METRICS_TOKEN set", () => {
     });
     await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
     apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-    world = await startServerWithRoles({ METRICS_TOKEN });
+    // Its HTTP source is a fake API on 127.0.0.1, which must be allowed explicitly.
+    world = await startServerWithRoles({ METRICS_TOKEN, OUTBOUND_ALLOWED_NETWORKS: "127.0.0.1" });
     server = world.server;
   });
   afterAll(async () => {
@@ -160,7 +161,15 @@ describe("an adapter's failed attempts", () => {
     await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
     try {
       const metrics = new Metrics();
-      const adapter = new HttpJsonAdapter({ secrets: {}, timeoutMs: 200, backoffBaseMs: 10, maxDelayMs: 100, metrics });
+      const adapter = new HttpJsonAdapter({
+        secrets: {},
+        // The fake API is on 127.0.0.1, which HTTP sources may only reach when allowed.
+        outbound: { allowedNetworks: ["127.0.0.1"] },
+        timeoutMs: 200,
+        backoffBaseMs: 10,
+        maxDelayMs: 100,
+        metrics,
+      });
       const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}/total`;
       const result = await adapter.fetch(
         { type: "http", url, select: "total" },

@@ -135,6 +135,23 @@ describe("loadConfig", () => {
     });
   });
 
+  describe("outbound requests", () => {
+    it("allows public addresses only unless OUTBOUND_ALLOWED_NETWORKS lists networks", () => {
+      expect(loadConfig({}).outbound).toEqual({ allowedNetworks: [] });
+      expect(loadConfig({ OUTBOUND_ALLOWED_NETWORKS: " 10.0.0.0/8, 192.168.1.20 ,fd00::/8" }).outbound).toEqual({
+        allowedNetworks: ["10.0.0.0/8", "192.168.1.20", "fd00::/8"],
+      });
+    });
+
+    it("refuses networks that are not CIDR or addresses", () => {
+      for (const value of ["10.0.0.0/33", "intranet", "10.0.0.0/8;rm", "*"]) {
+        expect(configError({ OUTBOUND_ALLOWED_NETWORKS: value }).problems).toEqual([
+          expect.stringMatching(/^OUTBOUND_ALLOWED_NETWORKS: must be networks/),
+        ]);
+      }
+    });
+  });
+
   describe("dashboard sign-in", () => {
     it("reads DEMO_SIGN_IN and the OpenID Connect settings", () => {
       expect(loadConfig({}).signIn).toEqual({ demo: undefined, oidc: undefined });

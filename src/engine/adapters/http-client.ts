@@ -30,6 +30,8 @@ export interface HttpClientOptions {
   maxDelayMs?: number;
   /** At most `limit` requests per `intervalMs` (every attempt counts). */
   rateLimit?: { limit: number; intervalMs: number };
+  /** The fetch its requests go through (default: the global one); see src/lib/outbound-fetch.ts. */
+  fetch?: typeof fetch;
 }
 
 export interface RequestOptions {
@@ -66,8 +68,9 @@ export class HttpClient {
     const throttle = options.rateLimit
       ? pThrottle({ limit: options.rateLimit.limit, interval: options.rateLimit.intervalMs })(async () => undefined)
       : undefined;
+    const send = options.fetch ?? fetch;
     this.ky = ky.create({
-      ...(options.metrics && { fetch: timedFetch(options.metrics, options.adapter) }),
+      fetch: options.metrics ? timedFetch(send, options.metrics, options.adapter) : send,
       headers: options.headers,
       timeout: options.timeoutMs,
       throwHttpErrors: true,
@@ -143,12 +146,12 @@ export class HttpClient {
  * alone could not time every attempt: one that ends in a network error or a timeout reaches no
  * hook before ky's backoff wait (beforeRetry runs after it).
  */
-function timedFetch(metrics: Metrics, adapter: string): typeof fetch {
+function timedFetch(send: typeof fetch, metrics: Metrics, adapter: string): typeof fetch {
   return async (input, init) => {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const response = await fetch(input, init);
+      const response = await send(input, init);
       metrics.observeExternalCall(adapter, seconds(), response.status);
       return response;
     } catch (error) {

@@ -1,4 +1,6 @@
 import { search } from "@jmespath-community/jmespath";
+import { outboundFetch } from "../../lib/outbound-fetch.js";
+import type { OutboundPolicy } from "../../lib/outbound-policy.js";
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import type { DataSourceAdapter } from "./adapter.js";
 import { baseMetadata, HttpClient, retryOptions, mean, type AdapterHttpSettings } from "./http-client.js";
@@ -9,6 +11,8 @@ export { HTTP_AGGREGATES, validateHttpSettings } from "./http.settings.js";
 export interface HttpAdapterSettings extends AdapterHttpSettings {
   /** Named secrets from HTTP_SECRET_<NAME>, by upper-case name, used as {secret:NAME} in headers. */
   secrets: Readonly<Record<string, string>>;
+  /** Where its URLs, typed by admins, may lead (OUTBOUND_ALLOWED_NETWORKS). */
+  outbound: OutboundPolicy;
 }
 
 /**
@@ -27,6 +31,7 @@ export class HttpJsonAdapter implements DataSourceAdapter {
       adapter: this.type,
       metrics: settings.metrics,
       rateLimit: { limit: 20, intervalMs: 1_000 },
+      fetch: outboundFetch(settings.outbound),
     });
   }
 

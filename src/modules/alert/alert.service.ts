@@ -17,6 +17,7 @@ import type { Access } from "../../permissions/access.js";
 import { appendAudit } from "../audit/audit.store.js";
 import { findTeam } from "../team/team.store.js";
 import { findDefinition } from "../definition/definition.store.js";
+import { OUTBOUND_REFUSAL, refusedHost, type OutboundPolicy } from "../../lib/outbound-policy.js";
 
 export interface AlertQuery {
   teamId?: number;
@@ -29,7 +30,10 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Alert rules (admins), alerts (the managers of the users' teams) and where teams' alerts go. */
 export class AlertService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly outbound: OutboundPolicy,
+  ) {}
 
   listRules(): Promise<AlertRuleRow[]> {
     return this.db.select().from(alertRules).orderBy(alertRules.id);
@@ -146,7 +150,7 @@ export class AlertService {
   ): Promise<TeamNotificationSettingsRow> {
     await this.requireTeam(teamId);
     const values: Partial<TeamNotificationSettingsRow> = {};
-    if (input.webhookUrl !== undefined) values.webhookUrl = input.webhookUrl === null ? null : webhookUrl(input.webhookUrl);
+    if (input.webhookUrl !== undefined) values.webhookUrl = input.webhookUrl === null ? null : webhookUrl(input.webhookUrl, this.outbound);
     if (input.webhookSecret != null) {
       if (input.webhookSecret.length < 16) throw badInput("webhookSecret", "must be at least 16 characters");
       values.webhookSecret = input.webhookSecret;
@@ -175,7 +179,7 @@ export class AlertService {
   }
 }
 
-function webhookUrl(value: string): string {
+function webhookUrl(value: string, outbound: OutboundPolicy): string {
   let url: URL;
   try {
     url = new URL(value.trim());
@@ -185,5 +189,7 @@ function webhookUrl(value: string): string {
   if (url.protocol !== "https:" && url.protocol !== "http:") throw badInput("webhookUrl", "must be an http(s) URL");
   if (url.username || url.password)
     throw badInput("webhookUrl", "must not carry credentials; use webhookSecret to sign the bodies");
+  const refused = refusedHost(url, outbound);
+  if (refused) throw badInput("webhookUrl", `may not lead to ${refused}: ${OUTBOUND_REFUSAL}`);
   return url.toString();
 }

@@ -24,6 +24,7 @@ import { buildServedSchema } from "./graphql/schema.js";
 import { serveSubscriptions } from "./graphql/subscription-server.js";
 import { exportRoutes } from "./exports/exports.router.js";
 import { recalculateHook } from "./hooks/recalculate-hook.js";
+import { crossOriginAccess } from "./lib/cors.js";
 import { AppError } from "./lib/errors.js";
 import { sendError } from "./lib/http-error.js";
 import type { Logger } from "./lib/logger.js";
@@ -90,13 +91,22 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
     session: { jwt, demo: deps.demoSignIn ?? config.signIn.demo ?? false, oidc: config.signIn.oidc },
   });
   metrics.watchJobQueue(() => services.jobs.queueDepth());
-  const authenticator = new Authenticator(database.db, jwt, config.auth.subject);
+  const authenticator = new Authenticator(
+    database.db,
+    jwt,
+    config.auth.subject,
+    config.auth.provisionUsers
+      ? { provision: (identity) => services.users.provision(identity), nameClaim: config.auth.nameClaim }
+      : undefined,
+  );
   const schema = await buildServedSchema(services.live.pubSub);
 
   const app = express();
   const httpServer = createServer(app);
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  app.set("trust proxy", config.trustProxy);
+  const cors = crossOriginAccess(config.corsOrigins);
+  if (cors) app.use(["/graphql", "/exports"], cors);
 
   app.use(
     pinoHttp({

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { apiKeys, users, type UserRole } from "../db/schema/index.js";
+import { apiKeys, users, type UserRole, type UserRow } from "../db/schema/index.js";
 import { unauthenticated } from "../lib/errors.js";
 import { apiKeyMatches, apiKeyPrefix, isApiKey } from "./api-key-token.js";
 import type { JwtService } from "./jwt.js";
@@ -19,11 +19,22 @@ const MAX_USER_ID = 2_147_483_647;
 
 const viewerColumns = { id: users.id, role: users.role, name: users.name, email: users.email, isActive: users.isActive };
 
+/** Creating accounts for people the identity provider vouches for (AUTH_PROVISION_USERS). */
+export interface Provisioning {
+  provision(identity: { email: string; name: string; issuer: string }): Promise<UserRow>;
+  /** The claim holding the person's name (AUTH_NAME_CLAIM). */
+  nameClaim: string;
+}
+
+// An e-mail as users.email can hold it: no spaces or control characters, one @, at most 320 characters.
+const EMAIL_PATTERN = /^[^\s@\u0000-\u001f]+@[^\s@\u0000-\u001f]+$/;
+
 export class Authenticator {
   constructor(
     private readonly db: Db,
     private readonly jwt: JwtService,
     private readonly subject: "id" | "email",
+    private readonly provisioning?: Provisioning,
   ) {}
 
   /** Null for an anonymous request; throws UNAUTHENTICATED for any credential that does not hold. */
@@ -36,16 +47,34 @@ export class Authenticator {
   }
 
   private async fromJwt(token: string): Promise<Viewer> {
-    const { subject } = await this.jwt.verify(token);
+    const verified = await this.jwt.verify(token);
+    const { subject } = verified;
     const condition =
       this.subject === "email"
-        ? eq(users.email, subject.toLowerCase())
+        ? // PostgreSQL cannot compare text holding NUL (22021): such a subject matches nobody.
+          subject.includes("\u0000")
+          ? undefined
+          : eq(users.email, subject.toLowerCase())
         : /^\d{1,10}$/.test(subject) && Number(subject) <= MAX_USER_ID
           ? eq(users.id, Number(subject))
           : undefined;
     if (!condition) throw unauthenticated("Invalid token");
     const [user] = await this.db.select(viewerColumns).from(users).where(condition);
+    if (!user && this.provisioning && verified.fromProvider && this.subject === "email") {
+      return activeViewer(await this.provisioned(subject, verified.claims, this.provisioning), "jwt");
+    }
     return activeViewer(user, "jwt");
+  }
+
+  private async provisioned(email: string, claims: Record<string, unknown>, provisioning: Provisioning): Promise<UserRow> {
+    // A provider that says the address is unverified is not vouching for who owns it.
+    if (claims.email_verified === false || email.length > 320 || !EMAIL_PATTERN.test(email)) {
+      throw unauthenticated("Invalid token or inactive account");
+    }
+    const text = (claim: string) =>
+      typeof claims[claim] === "string" ? (claims[claim] as string).replace(/[\u0000-\u001f]/g, "") : "";
+    const name = text(provisioning.nameClaim) || [text("given_name"), text("family_name")].filter(Boolean).join(" ");
+    return provisioning.provision({ email, name, issuer: text("iss") || "identity provider" });
   }
 
   private async fromApiKey(token: string): Promise<Viewer> {

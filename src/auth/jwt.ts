@@ -10,6 +10,10 @@ const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS5
 export interface TokenSubject {
   /** The user id or e-mail, as JWT_SUBJECT says. */
   subject: string;
+  /** Whether an identity provider signed it (JWKS), rather than this server (JWT_SECRET). */
+  fromProvider: boolean;
+  /** The token's claims, for provisioning (name, issuer, email_verified). */
+  claims: Record<string, unknown>;
 }
 
 /** Signs our own HS256 tokens and verifies ours or an identity provider's (JWKS). */
@@ -44,17 +48,17 @@ export class JwtService {
   async verify(token: string): Promise<TokenSubject> {
     const options = { issuer: this.auth.issuer, audience: this.auth.audience, requiredClaims: ["sub", "exp"] };
     try {
-      const { payload } =
-        this.secret && (!this.jwks || headerAlg(token) === "HS256")
-          ? await jwtVerify(token, this.secret, { ...options, algorithms: ["HS256"] })
-          : this.jwks
-            ? await jwtVerify(token, this.jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS })
-            : await Promise.reject(unauthenticated("Token authentication is not configured"));
+      const ours = this.secret !== undefined && (!this.jwks || headerAlg(token) === "HS256");
+      const { payload } = ours
+        ? await jwtVerify(token, this.secret!, { ...options, algorithms: ["HS256"] })
+        : this.jwks
+          ? await jwtVerify(token, this.jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS })
+          : await Promise.reject(unauthenticated("Token authentication is not configured"));
       // jose checks exp and nbf but not iat: a token "issued" tomorrow would be good until long after its real lifetime.
       if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
         throw unauthenticated("Token was issued in the future");
       }
-      return { subject: payload.sub! };
+      return { subject: payload.sub!, fromProvider: !ours, claims: payload };
     } catch (error) {
       if (error instanceof AppError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated("Token has expired");

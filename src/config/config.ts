@@ -45,6 +45,26 @@ const envSchema = z
       .max(65535, "must be a port number (0-65535)")
       .default(4000),
     PUBLIC_URL: z.url("must be a URL such as https://kpi.example.com").optional(),
+    CORS_ORIGINS: z
+      .string()
+      .default("")
+      .transform((value) =>
+        value
+          .split(",")
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (origins) => origins.every(isOrigin),
+        "must be origins such as https://dashboards.example.com,http://localhost:5173 (scheme, host and port; no path, no *)",
+      ),
+    TRUST_PROXY: z
+      .string()
+      .refine(
+        isTrustProxy,
+        "must be true, false, a number of hops, or loopback/linklocal/uniquelocal and networks, comma-separated",
+      )
+      .default("loopback"),
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string")
@@ -57,6 +77,8 @@ const envSchema = z
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
     JWT_SUBJECT: z.enum(["id", "email"], { message: "must be id or email" }).default("id"),
+    AUTH_PROVISION_USERS: booleanFlag.default(false),
+    AUTH_NAME_CLAIM: z.string().min(1).default("name"),
     DEMO_SIGN_IN: booleanFlag.optional(),
     OIDC_ISSUER: z.url("must be the identity provider's issuer URL, e.g. https://login.example.com/realms/kpi").optional(),
     OIDC_CLIENT_ID: z.string().min(1).optional(),
@@ -154,6 +176,13 @@ const envSchema = z
         message: "is required with OIDC_ISSUER (the provider's key set, to verify its access tokens)",
       });
     }
+    if (env.AUTH_PROVISION_USERS && (!env.JWT_JWKS_URL || env.JWT_SUBJECT !== "email")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_PROVISION_USERS"],
+        message: "needs JWT_JWKS_URL (the identity provider's tokens) and JWT_SUBJECT=email (new users are known by e-mail)",
+      });
+    }
     if (env.NODE_ENV === "production" && !env.JWT_SECRET && !env.JWT_JWKS_URL) {
       ctx.addIssue({
         code: "custom",
@@ -170,6 +199,10 @@ export interface Config {
   host: string;
   port: number;
   publicUrl?: string;
+  /** Origins whose pages may call the API (CORS); empty: same origin only. */
+  corsOrigins: string[];
+  /** Express's "trust proxy": which proxies' X-Forwarded-For and X-Forwarded-Proto to believe. */
+  trustProxy: boolean | number | string;
   /** Where requests to URLs that arrive through the API (HTTP sources, team webhooks) may go. */
   outbound: OutboundPolicy;
   database: { url?: string; poolMax: number; dataDir: string };
@@ -181,6 +214,10 @@ export interface Config {
     audience?: string;
     subject: "id" | "email";
     tokenTtl: string;
+    /** Creates a USER for an identity provider's valid token whose e-mail matches nobody (never re-activates one). */
+    provisionUsers: boolean;
+    /** The token claim the name of a provisioned user comes from. */
+    nameClaim: string;
   };
   /** How people sign in to the web dashboard (GraphQL `signInOptions`). */
   signIn: {
@@ -289,6 +326,28 @@ function httpSecrets(env: Record<string, string | undefined>): Record<string, st
   return secrets;
 }
 
+/** Whether a value is exactly an origin: scheme, host and port, nothing more. */
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
+const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+function isTrustProxy(value: string): boolean {
+  if (/^(true|false|\d{1,2})$/.test(value)) return true;
+  return value.split(",").every((part) => PROXY_NAMES.has(part.trim()) || isNetwork(part.trim()));
+}
+
+/** TRUST_PROXY as express takes it: a flag, a number of hops, or the addresses and networks to trust. */
+function trustProxy(value: string): boolean | number | string {
+  if (value === "true" || value === "false") return value === "true";
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
 /** Parses and validates the environment once; every bad variable is named in one error. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const raw = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
@@ -303,6 +362,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST,
     port: env.PORT,
     publicUrl: env.PUBLIC_URL,
+    corsOrigins: env.CORS_ORIGINS,
+    trustProxy: trustProxy(env.TRUST_PROXY),
     outbound: { allowedNetworks: env.OUTBOUND_ALLOWED_NETWORKS },
     database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, dataDir: env.DATA_DIR },
     seedDemo: env.SEED_DEMO,
@@ -313,6 +374,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       audience: env.JWT_AUDIENCE,
       subject: env.JWT_SUBJECT,
       tokenTtl: env.JWT_TTL,
+      provisionUsers: env.AUTH_PROVISION_USERS,
+      nameClaim: env.AUTH_NAME_CLAIM,
     },
     signIn: {
       demo: env.DEMO_SIGN_IN,

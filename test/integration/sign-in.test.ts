@@ -36,9 +36,14 @@ describe("when demo sign-in is on", () => {
     const accounts = res.data!.demoAccounts as Array<{ name: string; role: string; teamNames: string[] }>;
     expect(accounts[0]).toMatchObject({ name: "Ada Admin", role: "ADMIN" });
     const roles = accounts.map((account) => account.role);
-    expect(roles).toEqual([...roles].sort((a, b) => ["ADMIN", "MANAGER", "USER"].indexOf(a) - ["ADMIN", "MANAGER", "USER"].indexOf(b)));
+    expect(roles).toEqual(
+      [...roles].sort((a, b) => ["ADMIN", "MANAGER", "USER"].indexOf(a) - ["ADMIN", "MANAGER", "USER"].indexOf(b)),
+    );
     expect(accounts.find((account) => account.name === "Maria Support-Lead")?.teamNames).toEqual(["Customer Support"]);
-    expect(accounts.find((account) => account.name === "Sam Carter")).toMatchObject({ role: "USER", teamNames: ["Customer Support"] });
+    expect(accounts.find((account) => account.name === "Sam Carter")).toMatchObject({
+      role: "USER",
+      teamNames: ["Customer Support"],
+    });
   });
 
   it("signs in as the chosen person: the token is theirs, with their rights and no more", async () => {

@@ -135,6 +135,29 @@ describe("loadConfig", () => {
     });
   });
 
+  describe("cross-origin access and proxies", () => {
+    it("reads CORS_ORIGINS as exact origins, none by default", () => {
+      expect(loadConfig({}).corsOrigins).toEqual([]);
+      expect(loadConfig({ CORS_ORIGINS: "https://dash.example.com, http://localhost:5173" }).corsOrigins).toEqual([
+        "https://dash.example.com",
+        "http://localhost:5173",
+      ]);
+      for (const value of ["*", "https://dash.example.com/", "https://dash.example.com/app", "dash.example.com"]) {
+        expect(configError({ CORS_ORIGINS: value }).problems, value).toEqual([
+          expect.stringMatching(/^CORS_ORIGINS: must be origins/),
+        ]);
+      }
+    });
+
+    it("reads TRUST_PROXY as express takes it, loopback by default", () => {
+      expect(loadConfig({}).trustProxy).toBe("loopback");
+      expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+      expect(loadConfig({ TRUST_PROXY: "2" }).trustProxy).toBe(2);
+      expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8" }).trustProxy).toBe("loopback, 10.0.0.0/8");
+      expect(configError({ TRUST_PROXY: "the-proxy" }).problems).toEqual([expect.stringMatching(/^TRUST_PROXY: must be/)]);
+    });
+  });
+
   describe("outbound requests", () => {
     it("allows public addresses only unless OUTBOUND_ALLOWED_NETWORKS lists networks", () => {
       expect(loadConfig({}).outbound).toEqual({ allowedNetworks: [] });

@@ -59,6 +59,30 @@ export class UserService {
     );
   }
 
+  /**
+   * The account of someone the identity provider vouches for and nobody created yet: a USER, whose
+   * role and teams admins set later. Audited with no actor, as done by the provider. An existing
+   * account with that e-mail, deactivated ones included, is returned as it is: a token never
+   * re-creates nor re-activates anyone.
+   */
+  async provision(identity: { email: string; name: string; issuer: string }): Promise<UserRow> {
+    const email = identity.email.trim().toLowerCase();
+    const name = identity.name.trim().slice(0, 200) || email.split("@")[0]!;
+    return this.db.transaction(async (tx) => {
+      const [created] = await tx.insert(users).values({ name, email, role: "user" }).onConflictDoNothing().returning();
+      // Another request of the same person's first minute got there first.
+      if (!created) return (await tx.select().from(users).where(eq(users.email, email)))[0]!;
+      await appendAudit(tx, {
+        actorId: null,
+        action: "user.provision",
+        entityType: "user",
+        entityId: created.id,
+        after: { ...auditedFields(created), provisionedBy: identity.issuer },
+      });
+      return created;
+    });
+  }
+
   async update(actorId: number, id: number, changes: UserChanges): Promise<UserRow> {
     const name = changes.name === undefined ? undefined : requireText(changes.name, "name");
     // An admin locking themselves out would leave nobody to undo it.

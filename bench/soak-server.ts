@@ -25,8 +25,10 @@ export interface ServerSample {
   rssMb: number;
   /** Mean of the per-second RSS samples of the window. */
   rssMeanMb: number;
-  /** The JavaScript heap in use at the end of the window; RSS less this is mostly the embedded database's memory and buffers. */
-  heapMb: number;
+  /** The JavaScript heap at the end of the window: in use (garbage not yet collected included) and reserved by V8. */
+  heap: { usedMb: number; totalMb: number };
+  /** Memory outside the JavaScript heap held by JavaScript objects (buffers; the embedded database's WebAssembly memory). */
+  externalMb: number;
   lag: { p50: number; p99: number; max: number };
   pool: { max: number; mean: number };
   sockets: { open: number; max: number };
@@ -96,13 +98,15 @@ async function serve(): Promise<void> {
       const count = message.userIds.reduce((sum, id) => sum + running.services.live.listenerCount("measurementRecorded", id), 0);
       return send({ type: "listeners", count });
     }
-    const now = process.memoryUsage.rss();
+    const memory = process.memoryUsage();
+    const now = memory.rss;
     send({
       type: "sample",
       sample: {
         rssMb: mb(now),
         rssMeanMb: mb(rss.samples ? rss.sum / rss.samples : now),
-        heapMb: mb(process.memoryUsage().heapUsed),
+        heap: { usedMb: mb(memory.heapUsed), totalMb: mb(memory.heapTotal) },
+        externalMb: mb(memory.external),
         lag: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) },
         pool: { max: pool.max, mean: pool.samples ? pool.sum / pool.samples : 0 },
         sockets: { ...sockets },

@@ -80,7 +80,8 @@ const COLUMNS: [string, number][] = [
   ["429", 3],
   ["behind", 6],
   ["rss MB", 6],
-  ["heap", 4],
+  ["heap used/total", 15],
+  ["ext", 4],
   ["lag p99/max", 11],
   ["pool wait max/mean", 18],
   ["ws", 4],
@@ -107,7 +108,8 @@ export function tableRow(index: number, minute: Minute): string {
   const s = minute.server;
   cells.push(
     s ? String(s.rssMeanMb) : "-",
-    s ? String(s.heapMb) : "-",
+    s ? `${s.heap.usedMb}/${s.heap.totalMb}` : "-",
+    s ? String(s.externalMb) : "-",
     s ? `${s.lag.p99}/${s.lag.max}` : "-",
     s ? `${s.pool.max}/${s.pool.mean.toFixed(2)}` : "-",
     s ? String(s.sockets.open) : "-",

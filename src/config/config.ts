@@ -194,6 +194,15 @@ const envSchema = z
 
 export type Env = z.input<typeof envSchema>;
 
+/** The names of the variables the schema reads (docs/configuration.md and .env.example must list them). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/** Families of variables read by pattern, as the documentation writes them. */
+export const ENV_VARIABLE_PATTERNS: Readonly<Record<string, RegExp>> = {
+  "SOURCE_DB_<NAME>_URL": /^SOURCE_DB_[A-Z][A-Z0-9_]*_URL$/,
+  "HTTP_SECRET_<NAME>": /^HTTP_SECRET_[A-Z0-9_]+$/i,
+};
+
 export interface Config {
   env: "development" | "production" | "test";
   host: string;

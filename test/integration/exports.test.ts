@@ -16,7 +16,7 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 /**
  * GET /exports/...: exact CSV of a small seeded set (Q1 2024), the same values read back from the
  * XLSX, the permission matrix of both routes over the six roles, unknown and malformed ids, bad
- * ranges, a client leaving mid-download, and the README's two BI queries run as written.
+ * ranges, a client leaving mid-download, and the two BI queries of docs/api/exports.md run as written.
  */
 
 let server: TestServer;
@@ -633,11 +633,11 @@ describe("limits: concurrent downloads and stalled clients", () => {
   });
 });
 
-describe("README: the BI queries run as written", () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+describe("docs/api/exports.md: the BI queries run as written", () => {
+  const page = readFileSync(new URL("../../docs/api/exports.md", import.meta.url), "utf8");
   const example = (name: string) => {
-    const match = new RegExp(`<!-- example: ${name} -->\\n\`\`\`graphql\\n([\\s\\S]*?)\`\`\``).exec(readme);
-    if (!match) throw new Error(`README has no example ${name}`);
+    const match = new RegExp(`<!-- example: ${name} -->\\n\`\`\`graphql\\n([\\s\\S]*?)\`\`\``).exec(page);
+    if (!match) throw new Error(`docs/api/exports.md has no example ${name}`);
     return match[1]!;
   };
 

@@ -1,5 +1,6 @@
 import { PostgresBackend } from "@agendajs/postgres-backend";
 import type pg from "pg";
+import type { Logger } from "../lib/logger.js";
 import type { JobStore, QueueDepth } from "./job-store.js";
 
 /** Agenda's jobs in the table agenda_jobs of the server's own database (drizzle/0004_agenda_jobs.sql). */
@@ -9,9 +10,14 @@ export class PostgresJobStore implements JobStore {
   /** `notifications`: LISTEN/NOTIFY wakes workers at once; the embedded database multiplexes one session and cannot LISTEN. */
   constructor(
     private readonly pool: pg.Pool,
-    options: { notifications: boolean },
+    options: { notifications: boolean; log: Logger },
   ) {
     this.backend = new PostgresBackend({ pool, disableNotifications: !options.notifications, ensureSchema: false });
+    // The channel reconnects its LISTEN connection by itself when the database goes away, but first
+    // emits "error", and nobody in Agenda listens: unheard, that event crashed the process.
+    this.backend.notificationChannel?.on("error", (error: unknown) =>
+      options.log.warn({ err: error }, "job notifications: connection lost; reconnecting (workers poll meanwhile)"),
+    );
     // Agenda announces every job's start, success and completion to other processes (for
     // agenda.on("success:<job>") across processes), a NOTIFY each on a pool connection: three per
     // batch, which we never listen to. The interface makes publishState optional; without it Agenda

@@ -12,8 +12,10 @@ import { Authenticator } from "./auth/authenticate.js";
 import { JwtService } from "./auth/jwt.js";
 import type { Config } from "./config/config.js";
 import type { Database } from "./db/client.js";
+import { isDatabaseUnavailable } from "./db/unavailable.js";
 import { createContext, type Context } from "./graphql/context.js";
-import { errorFormatter } from "./graphql/format-error.js";
+import { DATABASE_UNAVAILABLE_MESSAGE, errorFormatter, SERVICE_UNAVAILABLE } from "./graphql/format-error.js";
+import { RETRY_AFTER_SECONDS, unavailablePlugin } from "./graphql/unavailable-plugin.js";
 import { batchLimit, costLimitPlugin, limitValidationRules } from "./graphql/limits.js";
 import { textInputPlugin } from "./graphql/text-input.js";
 import { loggingPlugin, statementHeaderPlugin } from "./graphql/logging-plugin.js";
@@ -191,6 +193,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
       textInputPlugin,
       loggingPlugin,
       metricsPlugin(metrics),
+      unavailablePlugin,
       ...(config.graphql.sqlStatementHeader ? [statementHeaderPlugin] : []),
       ...(responseCache ? [responseCache.plugin] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -216,6 +219,16 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
         const viewer = await authenticator.fromAuthorizationHeader(req.headers.authorization).catch((error: unknown) => {
           if (error instanceof AppError) {
             throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+          }
+          // Authentication reads the database: while it is down, every request fails here first.
+          if (isDatabaseUnavailable(error)) {
+            req.log.warn("database unavailable: answered 503");
+            throw new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
+              extensions: {
+                code: SERVICE_UNAVAILABLE,
+                http: { status: 503, headers: new Map([["retry-after", String(RETRY_AFTER_SECONDS)]]) },
+              },
+            });
           }
           throw error;
         });

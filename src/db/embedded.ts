@@ -34,7 +34,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedSe
   const lockPath = dir ? join(dir, LOCK_NAME) : undefined;
 
   if (lockPath) {
-    mkdirSync(dir!, { recursive: true });
+    checkDataDir(dir!);
     const running = readLock(lockPath);
     if (running && isAlive(running.pid) && (await isListening(running.port))) {
       return { url: urlFor(running.port), owned: false, stop: async () => undefined };
@@ -55,6 +55,42 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedSe
       if (lockPath) rmSync(lockPath, { force: true });
     },
   };
+}
+
+/** DATA_DIR cannot hold the embedded database: the message names the folder and what to do. */
+export class DataDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DataDirError";
+  }
+}
+
+/**
+ * Makes DATA_DIR if needed and writes a small file in it, so that a folder the server cannot use
+ * fails at once with one line naming it, rather than with a stack from deep inside PGlite (or,
+ * worse, a server that starts and fails at its first write).
+ */
+function checkDataDir(dir: string): void {
+  const probe = join(dir, `.write-check-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, "");
+    rmSync(probe);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    const why: Record<string, string> = {
+      EACCES: "is not writable by this user: give it write access, or set DATA_DIR to a folder it can write",
+      EPERM: "is not writable by this user: give it write access, or set DATA_DIR to a folder it can write",
+      EROFS: "is on a read-only filesystem: set DATA_DIR to a writable folder",
+      ENOSPC: "is on a full disk: free some space, or set DATA_DIR to a folder on another disk",
+      EDQUOT: "is over its disk quota: free some space, or set DATA_DIR to another folder",
+      ENOTDIR: "is not a folder (a part of its path is a file): set DATA_DIR to a folder",
+      EEXIST: "is a file, not a folder: set DATA_DIR to a folder",
+    };
+    throw new DataDirError(
+      `DATA_DIR ${dir} ${why[code] ?? "cannot be written"} (${code}). Or set DATABASE_URL to use a PostgreSQL server instead.`,
+    );
+  }
 }
 
 function urlFor(port: number): string {

@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { isRoot, RUNUSER, userIds } from "./run-as.js";
 import { until } from "./waiting.js";
 
 /**
@@ -32,28 +33,22 @@ const bindir = (): string | undefined => {
   }
 };
 
-const RUNUSER = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"].find((path) => existsSync(path));
-
 /** Why this machine cannot run a PostgreSQL of the test's own; undefined when it can. */
 export function ownPostgresUnavailable(): string | undefined {
   const bin = bindir();
   if (!bin || !existsSync(join(bin, "initdb")) || !existsSync(join(bin, "postgres"))) {
     return "initdb/postgres not found (pg_config --bindir)";
   }
-  if (process.getuid?.() === 0) {
+  if (isRoot()) {
     if (!RUNUSER) return "running as root and runuser is not installed (initdb refuses to run as root)";
-    try {
-      execFileSync("id", ["-u", "postgres"], { stdio: "ignore" });
-    } catch {
-      return "running as root and there is no postgres user to run initdb as";
-    }
+    if (!userIds("postgres")) return "running as root and there is no postgres user to run initdb as";
   }
   return undefined;
 }
 
 /** argv that runs `command` as the postgres user when we are root, as ourselves otherwise. */
 function asOwner(command: string, args: string[]): [string, string[]] {
-  return process.getuid?.() === 0 ? [RUNUSER!, ["-u", "postgres", "--", command, ...args]] : [command, args];
+  return isRoot() ? [RUNUSER!, ["-u", "postgres", "--", command, ...args]] : [command, args];
 }
 
 async function freePort(): Promise<number> {
@@ -68,9 +63,8 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   const bin = bindir()!;
   const root = mkdtempSync(join(tmpdir(), "kpi-own-pg-"));
   const dataDir = join(root, "data");
-  if (process.getuid?.() === 0) {
-    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }));
-    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }));
+  if (isRoot()) {
+    const { uid, gid } = userIds("postgres")!;
     chownSync(root, uid, gid);
   }
   const [initdb, initArgs] = asOwner(join(bin, "initdb"), [

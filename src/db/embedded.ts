@@ -19,6 +19,21 @@ interface LockFile {
 const LOCK_NAME = "embedded-postgres.json";
 
 /**
+ * PGlite's start parameters with fsync back on and the WAL written with O_DSYNC (which reaches Node's
+ * filesystem as O_SYNC): a commit is acknowledged once its WAL is on the disk, not only in the OS's
+ * cache. PGlite turns fsync off (-F), and its fsync and fdatasync are no-ops on Node's filesystem,
+ * so wal_sync_method=open_datasync is the one setting that syncs (bench/embedded-durability.ts
+ * measures what it costs). relaxedDurability concerns only the browser's filesystems.
+ */
+const DURABLE = [
+  ...PGlite.defaultStartParams.filter((param) => param !== "-F"),
+  "-c",
+  "fsync=on",
+  "-c",
+  "wal_sync_method=open_datasync",
+];
+
+/**
  * Serves an embedded PostgreSQL (PGlite) over the wire protocol on 127.0.0.1, so that node-postgres,
  * Drizzle and the job backend use the same driver and SQL as against a real server.
  *
@@ -41,7 +56,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedSe
     }
   }
 
-  const db = await PGlite.create(inMemory ? "memory://" : join(dir!, "pgdata"));
+  const db = inMemory ? await PGlite.create("memory://") : await PGlite.create(join(dir!, "pgdata"), { startParams: DURABLE });
   const server = await serveWireProtocol(db);
   const port = server.port;
   if (lockPath) writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port } satisfies LockFile));

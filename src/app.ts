@@ -111,6 +111,11 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
         res.setHeader("x-request-id", id);
         return id;
       },
+      // A 503 (the database unavailable) is one warning line, without the made-up error pino-http
+      // attaches to every 5xx ("failed with status code 503") and its stack.
+      customLogLevel: (_req, res, error) => (res.statusCode === 503 && !error ? "warn" : "info"),
+      customErrorObject: (_req, res, _error, value) => (res.statusCode === 503 ? { ...value, err: undefined } : value),
+      customErrorMessage: (_req, res) => (res.statusCode === 503 ? "database unavailable: answered 503" : "request errored"),
       // Probes and scrapes come every few seconds; a line for each would bury the requests that matter.
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
     }),
@@ -222,7 +227,6 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
           }
           // Authentication reads the database: while it is down, every request fails here first.
           if (isDatabaseUnavailable(error)) {
-            req.log.warn("database unavailable: answered 503");
             throw new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
               extensions: {
                 code: SERVICE_UNAVAILABLE,

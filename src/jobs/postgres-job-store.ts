@@ -13,17 +13,35 @@ export class PostgresJobStore implements JobStore {
     options: { notifications: boolean; log: Logger },
   ) {
     this.backend = new PostgresBackend({ pool, disableNotifications: !options.notifications, ensureSchema: false });
-    // The channel reconnects its LISTEN connection by itself when the database goes away, but first
-    // emits "error", and nobody in Agenda listens: unheard, that event crashed the process.
-    this.backend.notificationChannel?.on("error", (error: unknown) =>
-      options.log.warn({ err: error }, "job notifications: connection lost; reconnecting (workers poll meanwhile)"),
-    );
+    this.watchNotifications(options.log);
     // Agenda announces every job's start, success and completion to other processes (for
     // agenda.on("success:<job>") across processes), a NOTIFY each on a pool connection: three per
     // batch, which we never listen to. The interface makes publishState optional; without it Agenda
     // skips them. New-job notifications, which wake the workers, are unaffected.
     const channel = this.backend.notificationChannel as { publishState?: unknown } | undefined;
     if (channel) channel.publishState = undefined;
+  }
+
+  /**
+   * The channel reconnects its LISTEN connection by itself when the database goes away, but emits
+   * "error" first, and nobody in Agenda listens: unheard, that event crashed the process. It also
+   * emits one at each failed attempt, every 100 ms while the database is down: one warning when the
+   * connection is lost, and one line when it is back.
+   */
+  private watchNotifications(log: Logger): void {
+    const channel = this.backend.notificationChannel;
+    if (!channel) return;
+    let lost = false;
+    channel.on("error", (error) => {
+      if (lost) return;
+      lost = true;
+      log.warn({ err: error }, "job notifications: connection lost; reconnecting (workers poll meanwhile)");
+    });
+    channel.on("stateChange", (state) => {
+      if (state !== "connected" || !lost) return;
+      lost = false;
+      log.info("job notifications: connected again");
+    });
   }
 
   async queueDepth(): Promise<QueueDepth> {

@@ -1,9 +1,11 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
 import { userExternalIds, userKpis, users } from "../../src/db/schema/index.js";
+import { createLogger } from "../../src/lib/logger.js";
 import { lastMonth } from "../helpers/calculation.js";
 import { buildDefinition, unique } from "../helpers/factories.js";
 import { ownPostgresUnavailable, startOwnPostgres, type OwnPostgres } from "../helpers/own-postgres.js";
@@ -88,6 +90,15 @@ interface Outcome {
   body: string;
 }
 
+/** What the server logged, one parsed JSON line each. */
+const logged: { level: number; msg: string; line: string }[] = [];
+const logStream = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const line of chunk.toString().split("\n").filter(Boolean)) logged.push({ ...JSON.parse(line), line });
+    done();
+  },
+});
+
 let database: OwnPostgres | undefined;
 let intercom: HoldingIntercom | undefined;
 let server: TestServer | undefined;
@@ -108,18 +119,21 @@ describe.skipIf(skipReason)("the database goes away under load", () => {
     database = await startOwnPostgres();
     await migrateDatabase(database.url);
     intercom = await HoldingIntercom.start();
-    server = await startTestServer({
-      DATABASE_URL: database.url,
-      JOBS_ENABLED: "true",
-      JOBS_PROCESS_EVERY_MS: "200",
-      JOBS_LOCK_LIFETIME_MS: "3000",
-      JOBS_BATCH_SIZE: "2",
-      JOBS_CONCURRENCY: "1",
-      KPI_TIMEZONE: "UTC",
-      INTERCOM_BASE_URL: intercom.url,
-      INTERCOM_ACCESS_TOKEN: "test-token",
-      ADAPTER_TIMEOUT_MS: "60000",
-    });
+    server = await startTestServer(
+      {
+        DATABASE_URL: database.url,
+        JOBS_ENABLED: "true",
+        JOBS_PROCESS_EVERY_MS: "200",
+        JOBS_LOCK_LIFETIME_MS: "3000",
+        JOBS_BATCH_SIZE: "2",
+        JOBS_CONCURRENCY: "1",
+        KPI_TIMEZONE: "UTC",
+        INTERCOM_BASE_URL: intercom.url,
+        INTERCOM_ACCESS_TOKEN: "test-token",
+        ADAPTER_TIMEOUT_MS: "60000",
+      },
+      { log: createLogger("info", logStream) },
+    );
     const db = server.database.db;
     admin = (await createRoleWorld(server)).tokens.admin!;
 
@@ -303,5 +317,15 @@ describe.skipIf(skipReason)("the database goes away under load", () => {
     );
     expect(["SUCCEEDED", "PARTIAL"]).toContain(run.status);
     expect(run.succeeded + run.failed + run.skipped).toBe(API_USERS);
+
+    // The log tells of the outage without burying itself: one warning per refused request, the job
+    // queue's failing polls once in a while, no error level, no stack trace anywhere.
+    const refused = outcomes.filter((o) => o.status === 503).length;
+    const messages = (msg: string) => logged.filter((entry) => entry.msg === msg).length;
+    expect(messages("database unavailable: answered 503")).toBeGreaterThanOrEqual(refused);
+    expect(messages("job queue: database unavailable; polling on")).toBeGreaterThanOrEqual(1);
+    expect(messages("job queue: database unavailable; polling on")).toBeLessThanOrEqual(2);
+    expect(logged.filter((entry) => entry.level >= 50).map((entry) => entry.line)).toEqual([]);
+    expect(logged.filter((entry) => entry.line.includes('"stack"')).map((entry) => entry.line)).toEqual([]);
   }, 180_000);
 });

@@ -12,8 +12,10 @@ import { Authenticator } from "./auth/authenticate.js";
 import { JwtService } from "./auth/jwt.js";
 import type { Config } from "./config/config.js";
 import type { Database } from "./db/client.js";
+import { isDatabaseUnavailable } from "./db/unavailable.js";
 import { createContext, type Context } from "./graphql/context.js";
-import { errorFormatter } from "./graphql/format-error.js";
+import { DATABASE_UNAVAILABLE_MESSAGE, errorFormatter, SERVICE_UNAVAILABLE } from "./graphql/format-error.js";
+import { RETRY_AFTER_SECONDS, unavailablePlugin } from "./graphql/unavailable-plugin.js";
 import { batchLimit, costLimitPlugin, limitValidationRules } from "./graphql/limits.js";
 import { textInputPlugin } from "./graphql/text-input.js";
 import { loggingPlugin, statementHeaderPlugin } from "./graphql/logging-plugin.js";
@@ -119,6 +121,11 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
         res.setHeader("x-request-id", id);
         return id;
       },
+      // A 503 (the database unavailable) is one warning line, without the made-up error pino-http
+      // attaches to every 5xx ("failed with status code 503") and its stack.
+      customLogLevel: (_req, res, error) => (res.statusCode === 503 && !error ? "warn" : "info"),
+      customErrorObject: (_req, res, _error, value) => (res.statusCode === 503 ? { ...value, err: undefined } : value),
+      customErrorMessage: (_req, res) => (res.statusCode === 503 ? "database unavailable: answered 503" : "request errored"),
       // Probes and scrapes come every few seconds; a line for each would bury the requests that matter.
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
     }),
@@ -201,6 +208,7 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
       textInputPlugin,
       loggingPlugin,
       metricsPlugin(metrics),
+      unavailablePlugin,
       ...(config.graphql.sqlStatementHeader ? [statementHeaderPlugin] : []),
       ...(responseCache ? [responseCache.plugin] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -226,6 +234,15 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
         const viewer = await authenticator.fromAuthorizationHeader(req.headers.authorization).catch((error: unknown) => {
           if (error instanceof AppError) {
             throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+          }
+          // Authentication reads the database: while it is down, every request fails here first.
+          if (isDatabaseUnavailable(error)) {
+            throw new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
+              extensions: {
+                code: SERVICE_UNAVAILABLE,
+                http: { status: 503, headers: new Map([["retry-after", String(RETRY_AFTER_SECONDS)]]) },
+              },
+            });
           }
           throw error;
         });

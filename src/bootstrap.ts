@@ -3,6 +3,7 @@ import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { ConfigError, loadConfig, type Config } from "./config/config.js";
 import type { Database } from "./db/client.js";
 import { openDatabase } from "./db/connect.js";
+import { DataDirError } from "./db/embedded.js";
 import { runMigrations } from "./db/migrate.js";
 
 /** Loads the configuration, or prints every problem with it and exits. */
@@ -27,9 +28,16 @@ function loadDotEnv(): void {
   }
 }
 
-/** Opens the configured (or embedded) database and brings its schema up to date. */
+/**
+ * Opens the configured (or embedded) database and brings its schema up to date; a DATA_DIR the
+ * embedded database cannot use is one line on stderr and exit status 2, as a bad setting is.
+ */
 export async function openMigratedDatabase(config: Config): Promise<Database> {
-  const database = await openDatabase(config);
+  const database = await openDatabase(config).catch((error: unknown) => {
+    if (!(error instanceof DataDirError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  });
   try {
     await runMigrations(database.pool);
     return database;

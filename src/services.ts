@@ -132,7 +132,7 @@ export function createServices(
 /** Agenda's jobs in MongoDB when JOBS_MONGODB_URL is set, else in the server's own PostgreSQL. */
 function createJobStore(db: Db, jobs: Config["jobs"], options: ServicesOptions): JobStore {
   if (jobs.mongodbUrl) return new MongoJobStore(jobs.mongodbUrl);
-  return new PostgresJobStore(db.$client, { notifications: !options.embedded });
+  return new PostgresJobStore(db.$client, { notifications: !options.embedded, log: options.log });
 }
 
 /** The SaaS adapters of API definitions, configured from the environment (see .env.example). */

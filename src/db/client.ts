@@ -21,6 +21,10 @@ export function createPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on("error", () => undefined);
+  // So does a client taken from the pool and between two statements (inside a transaction, say) when
+  // the server ends every session (a fast shutdown): the pool listens to idle clients only. Its
+  // holder learns of it from its next statement, and the pool discards the client on release.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   instrumentPool(pool);
   return pool;
 }

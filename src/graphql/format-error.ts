@@ -1,6 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { AppError } from "../lib/errors.js";
 
 // Apollo's own codes for requests that are wrong on the client's side; the contract knows them all as BAD_USER_INPUT.
@@ -13,7 +14,17 @@ const CLIENT_ERROR_CODES = new Set([
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
-const PASS_THROUGH_CODES = new Set(["UNAUTHENTICATED", "FORBIDDEN"]);
+const PASS_THROUGH_CODES = new Set(["UNAUTHENTICATED", "FORBIDDEN", "SERVICE_UNAVAILABLE"]);
+
+/** The code and message of any request that needed the database while it was unavailable (HTTP 503). */
+export const SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE";
+export const DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly";
+
+/** The error a resolver or the context met, under GraphQL's wrapping. */
+function causeOf(error: unknown): unknown {
+  const original = unwrapResolverError(error);
+  return (original as { originalError?: unknown })?.originalError ?? original;
+}
 
 interface ValidationFailure {
   property: string;
@@ -34,8 +45,9 @@ function describeValidation(errors: ValidationFailure[], prefix = ""): Array<{ f
 
 /**
  * The one place where errors become responses: domain errors keep their code and message, client
- * errors become BAD_USER_INPUT, and anything unexpected becomes a bare INTERNAL_SERVER_ERROR — no
- * stack, no SQL. Unexpected errors are logged by the logging plugin with the request id.
+ * errors become BAD_USER_INPUT, a database that is down or restarting becomes SERVICE_UNAVAILABLE
+ * (HTTP 503: try again), and anything unexpected becomes a bare INTERNAL_SERVER_ERROR — no stack,
+ * no SQL. Unexpected errors are logged by the logging plugin with the request id.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
@@ -43,6 +55,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 
   if (original instanceof AppError) {
     return { ...base, message: original.message, extensions: { ...original.details, code: original.code } };
+  }
+  if (isDatabaseUnavailable(causeOf(error))) {
+    return { ...base, message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: SERVICE_UNAVAILABLE } };
   }
   if (original instanceof ArgumentValidationError) {
     const fields = describeValidation(original.extensions.validationErrors as ValidationFailure[]);
@@ -83,6 +98,7 @@ export function withoutSuggestions(message: string): string {
 export function isUnexpected(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (original instanceof AppError || original instanceof ArgumentValidationError) return false;
+  if (isDatabaseUnavailable(causeOf(error))) return false;
   const code = (original as { extensions?: { code?: unknown } })?.extensions?.code;
   return !(typeof code === "string" && (CLIENT_ERROR_CODES.has(code) || PASS_THROUGH_CODES.has(code)));
 }

@@ -53,12 +53,19 @@ export function createResponseCache(pool: pg.Pool, maxMegabytes: number): Respon
           // could not pick one from (several operations without operationName, or an unknown name).
           const resolved = operation as typeof operation | undefined;
           if (resolved?.operation !== "query") return null;
-          const { rows } = await pool.query<{ snapshot: string }>(SNAPSHOT_SQL);
+          // Without the snapshot (the database is down) nothing is looked up or kept: the operation
+          // runs and meets the database itself, and fails as every other one (SERVICE_UNAVAILABLE).
+          // Thrown from this hook, the error was a bare HTTP 500 of Apollo's.
+          const snapshot = await pool.query<{ snapshot: string }>(SNAPSHOT_SQL).then(
+            ({ rows }) => rows[0]!.snapshot,
+            () => undefined,
+          );
+          if (snapshot === undefined) return null;
           const viewer = contextValue.viewer;
           key = [
             viewer ? `${viewer.via}:${viewer.id}:${viewer.role}` : "anonymous",
             contextValue.today,
-            rows[0]!.snapshot,
+            snapshot,
             queryHash,
             request.operationName ?? "",
             JSON.stringify(request.variables ?? {}),

@@ -2,6 +2,7 @@ import { Agenda, exponential, type Job } from "agenda";
 import type pg from "pg";
 import type { Db } from "../db/client.js";
 import { ensureMeasurementPartitions } from "../db/partitions.js";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { inTransaction } from "../db/transaction.js";
 import type { RunIssue } from "../db/schema/index.js";
 import type { CalculableDefinition, Calculator } from "../engine/calculator.js";
@@ -45,6 +46,9 @@ interface HeldBatch {
   /** Set at a shutdown that timed out: the claim was released and the job made due again. */
   handedBack: boolean;
 }
+
+/** How often the job queue logs that the database is still unavailable. */
+const UNAVAILABLE_LOG_EVERY_MS = 30_000;
 
 /** Added to a held batch's time to go stale before looking again, so that the look finds it stale. */
 const STALE_MARGIN_MS = 500;
@@ -103,6 +107,8 @@ export class CalculationJobs {
   /** The batches this process is calculating, with their jobs, to hand back at shutdown. */
   private readonly running = new Set<HeldBatch>();
   private started = false;
+  /** When the job queue last logged that the database is unavailable. */
+  private unavailableLoggedAt = 0;
   /** Months ("YYYY-MM") whose measurement partition is known to exist. */
   private readonly partitions = new Set<string>();
 
@@ -123,7 +129,13 @@ export class CalculationJobs {
         maxConcurrency: 4,
         defaultConcurrency: 2,
       });
-      this.queue.on("error", (error) => this.deps.log.error({ err: error }, "job queue error"));
+      this.queue.on("error", (error) => {
+        if (!isDatabaseUnavailable(error)) return this.deps.log.error({ err: error }, "job queue error");
+        // While the database is down every poll fails, for every job name: one line now and then.
+        if (Date.now() - this.unavailableLoggedAt < UNAVAILABLE_LOG_EVERY_MS) return;
+        this.unavailableLoggedAt = Date.now();
+        this.deps.log.warn({ err: error }, "job queue: database unavailable; polling on");
+      });
       this.define(this.queue);
       for (const extension of this.deps.extensions ?? []) extension.define(this.queue);
     }

@@ -1,4 +1,5 @@
 import { stdSerializers } from "pino";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 
 /** Fields of database errors that can quote the values of a statement (pg: detail "Key (email)=(…)", where). */
 const VALUE_FIELDS = ["params", "parameters", "detail", "where", "internalQuery"];
@@ -11,6 +12,12 @@ type Serialized = Record<string, unknown>;
  * names and e-mails included. Drizzle puts them in its message ("Failed query: … params: …").
  */
 export function errorForLog(error: unknown): unknown {
+  // A database that is down is a condition, not a bug: its message and code say all, and a stack on
+  // every failed poll and request of an outage would bury the log.
+  if (error instanceof Error && isDatabaseUnavailable(error)) {
+    const driverError = (isDatabaseUnavailable(error.cause) ? error.cause : error) as Error & { code?: unknown };
+    return { type: driverError.name, message: driverError.message, code: driverError.code };
+  }
   if (error instanceof Error) {
     const serialized = scrub(stdSerializers.err(error) as unknown as Serialized, 0);
     // pino folds a cause into the stack text; the database's SQLSTATE is worth a field of its own.

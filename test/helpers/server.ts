@@ -3,7 +3,7 @@ import { startServer, type RunningServer } from "../../src/app.js";
 import { JwtService } from "../../src/auth/jwt.js";
 import { loadConfig, type Config } from "../../src/config/config.js";
 import { createDb, createPool, type Database } from "../../src/db/client.js";
-import { createLogger } from "../../src/lib/logger.js";
+import { createLogger, type Logger } from "../../src/lib/logger.js";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
 
@@ -32,8 +32,8 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts the real server on a free port against the run's test database. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** Starts the real server on a free port against the run's test database; `log` replaces its logger. */
+export async function startTestServer(env: Record<string, string> = {}, options: { log?: Logger } = {}): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: "test",
     HOST: "127.0.0.1",
@@ -51,7 +51,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const embedded = inject("databaseKind") === "embedded";
   const database: Database = { db: createDb(pool), pool, url: config.database.url!, embedded, close: () => pool.end() };
   const jwt = new JwtService(config.auth, config.auth.jwtSecret);
-  const running = await startServer({ config, database, log: createLogger(config.logLevel), jwt });
+  const running = await startServer({ config, database, log: options.log ?? createLogger(config.logLevel), jwt });
 
   async function post(body: string, headers: Record<string, string> = {}) {
     return fetch(running.graphqlUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });

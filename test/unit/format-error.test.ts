@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import { ArgumentValidationError } from "type-graphql";
 import { describe, expect, it } from "vitest";
 import { formatError, isUnexpected } from "../../src/graphql/format-error.js";
@@ -168,5 +169,41 @@ describe("formatError", () => {
         expect(result).toEqual({ message: "Not allowed", extensions: { code } });
       }
     });
+  });
+});
+
+describe("formatError: the database unavailable", () => {
+  const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: "FATAL" });
+  const unavailable = {
+    "a fast shutdown ending the session (57P01)": pgError("57P01", "terminating connection due to administrator command"),
+    "a server starting up (57P03)": pgError("57P03", "the database system is starting up"),
+    "a connection exception (08006)": pgError("08006", "connection failure"),
+    "a refused connection": Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }),
+    "a connection lost mid-query": new Error("Connection terminated unexpectedly"),
+    "a Drizzle query error wrapping one": new DrizzleQueryError(
+      "select secret from users where id = $1",
+      [42],
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }),
+    ),
+  };
+
+  for (const [name, original] of Object.entries(unavailable)) {
+    it(`is SERVICE_UNAVAILABLE, and not unexpected, for ${name}`, () => {
+      const { formatted, error } = fromResolver(original);
+      const result = formatError(formatted, error);
+      expect(result.extensions).toEqual({ code: "SERVICE_UNAVAILABLE" });
+      expect(result.message).toBe("The database is unavailable; try again shortly");
+      expect(isUnexpected(error)).toBe(false);
+    });
+  }
+
+  it("is an internal error for an HTTP API that refused a connection (fetch's cause), or a failed statement", () => {
+    const refused = Object.assign(new TypeError("fetch failed"), {
+      cause: Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:443"), { code: "ECONNREFUSED" }),
+    });
+    for (const original of [refused, fakePgError()]) {
+      const { formatted, error } = fromResolver(original);
+      expect(formatError(formatted, error).extensions).toEqual({ code: "INTERNAL_SERVER_ERROR" });
+    }
   });
 });

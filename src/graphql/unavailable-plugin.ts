@@ -1,0 +1,26 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { Context } from "./context.js";
+import { SERVICE_UNAVAILABLE } from "./format-error.js";
+
+/** Seconds a client is told to wait before trying again while the database is unavailable. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A request that met an unavailable database (formatError made it SERVICE_UNAVAILABLE) is answered
+ * HTTP 503 with Retry-After, as /readyz is meanwhile: load balancers and clients know to retry,
+ * where a 200 with errors would read as a final answer. The request's log line (pino-http, app.ts)
+ * is then one warning without a stack: an outage would otherwise bury the log in identical traces.
+ */
+export const unavailablePlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== "single") return;
+        const errors = response.body.singleResult.errors ?? [];
+        if (!errors.some((error) => error.extensions?.code === SERVICE_UNAVAILABLE)) return;
+        response.http.status = 503;
+        response.http.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+      },
+    };
+  },
+};

@@ -15,7 +15,7 @@ import type { Database } from "./db/client.js";
 import { isDatabaseUnavailable } from "./db/unavailable.js";
 import { createContext, type Context } from "./graphql/context.js";
 import { DATABASE_UNAVAILABLE_MESSAGE, errorFormatter, SERVICE_UNAVAILABLE } from "./graphql/format-error.js";
-import { RETRY_AFTER_SECONDS, unavailablePlugin } from "./graphql/unavailable-plugin.js";
+import { unavailablePlugin } from "./graphql/unavailable-plugin.js";
 import { batchLimit, costLimitPlugin, limitValidationRules } from "./graphql/limits.js";
 import { textInputPlugin } from "./graphql/text-input.js";
 import { loggingPlugin, statementHeaderPlugin } from "./graphql/logging-plugin.js";
@@ -28,7 +28,7 @@ import { exportRoutes } from "./exports/exports.router.js";
 import { recalculateHook } from "./hooks/recalculate-hook.js";
 import { crossOriginAccess } from "./lib/cors.js";
 import { AppError } from "./lib/errors.js";
-import { sendError } from "./lib/http-error.js";
+import { RETRY_AFTER_SECONDS, sendError, sendUnavailable } from "./lib/http-error.js";
 import type { Logger } from "./lib/logger.js";
 import { errorForLog } from "./lib/log-serializers.js";
 import { Metrics } from "./observability/metrics.js";
@@ -266,6 +266,8 @@ export async function startServer(deps: AppDeps): Promise<RunningServer> {
 
   // Malformed JSON and oversized bodies are the client's fault; anything else is ours and stays opaque.
   app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    // A route (exports, the recalculate hook) that met an unavailable database: try again, as GraphQL says.
+    if (isDatabaseUnavailable(error)) return sendUnavailable(res);
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
     if (status === 500) req.log.error({ err: error }, "unhandled error");
     const message =

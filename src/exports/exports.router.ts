@@ -3,7 +3,8 @@ import type { Writable } from "node:stream";
 import type { Authenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/client.js";
 import { AppError, unauthenticated, type ErrorCode } from "../lib/errors.js";
-import { sendError } from "../lib/http-error.js";
+import { sendError, sendUnavailable } from "../lib/http-error.js";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 import type { ExportRecorder, Metrics } from "../observability/metrics.js";
 import { Access } from "../permissions/access.js";
 import { writeCsv } from "./csv-export.js";
@@ -86,9 +87,12 @@ async function streamExport(
     // The client went away (pipeline's premature close): nothing to answer, nothing to log.
     if ((error as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE") return recorder.end("aborted");
     recorder.end("failed");
-    req.log.error({ err: error }, "export failed");
+    const unavailable = isDatabaseUnavailable(error);
+    // An outage is logged once per request by pino-http (a 503), without this line's stack.
+    if (!unavailable) req.log.error({ err: error }, "export failed");
     if (res.headersSent) return void res.destroy();
     res.removeHeader("content-disposition");
+    if (unavailable) return sendUnavailable(res);
     sendError(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
   } finally {
     // The socket may serve the client's next request (keep-alive): it gets its usual timeouts back.

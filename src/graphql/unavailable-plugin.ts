@@ -1,9 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Context } from "./context.js";
+import { RETRY_AFTER_SECONDS } from "../lib/http-error.js";
 import { SERVICE_UNAVAILABLE } from "./format-error.js";
-
-/** Seconds a client is told to wait before trying again while the database is unavailable. */
-export const RETRY_AFTER_SECONDS = 5;
 
 /**
  * A request that met an unavailable database (formatError made it SERVICE_UNAVAILABLE) is answered

@@ -7,3 +7,12 @@ import type { Response } from "express";
 export function sendError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
+
+/** Seconds a client is told to wait before trying again while the database is unavailable. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** The answer of a plain HTTP route that met an unavailable database: 503 with Retry-After, as GraphQL's. */
+export function sendUnavailable(res: Response): void {
+  res.set("retry-after", String(RETRY_AFTER_SECONDS));
+  sendError(res, 503, "SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly");
+}

@@ -103,12 +103,24 @@ let database: OwnPostgres | undefined;
 let intercom: HoldingIntercom | undefined;
 let server: TestServer | undefined;
 
+/**
+ * Cleanup, each step bounded: once in about five runs under a loaded machine a step did not end
+ * within the hook's 60 s (not reproduced since). The test's own assertions have passed by then, so
+ * a slow step is reported, with its name, instead of failing the file.
+ */
 afterAll(async () => {
+  const bounded = async (step: string, work: () => Promise<unknown> | undefined) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), 25_000)));
+    const outcome = await Promise.race([Promise.resolve(work()).catch(() => undefined), late]);
+    clearTimeout(timer);
+    if (outcome === "late") console.warn(`database-outage.test.ts: cleanup step "${step}" took over 25 s; left behind`);
+  };
   intercom?.release();
-  await server?.stop().catch(() => undefined);
+  await bounded("stop the server", () => server?.stop());
   intercom?.close();
-  await database?.destroy();
-});
+  await bounded("stop the test's PostgreSQL", () => database?.destroy());
+}, 70_000);
 
 describe.skipIf(skipReason)("the database goes away under load", () => {
   let admin: string;
@@ -174,6 +186,22 @@ describe.skipIf(skipReason)("the database goes away under load", () => {
       );
     await ensureMeasurementPartitions(db, lastMonth().start, lastMonth().start);
   }, 90_000);
+
+  /** A CSV download, a plain HTTP route: an outage answers it as GraphQL's. */
+  async function download(): Promise<Outcome> {
+    const started = performance.now();
+    const response = await fetch(`${server!.url}/exports/users/1.csv`, { headers: { authorization: `Bearer ${admin}` } });
+    const body = await response.text();
+    const parsed = JSON.parse(body) as GraphQLResponse;
+    return {
+      operation: "export",
+      ms: performance.now() - started,
+      status: response.status,
+      codes: (parsed.errors ?? []).map((e) => String(e.extensions?.code)),
+      retryAfter: response.headers.get("retry-after"),
+      body,
+    };
+  }
 
   async function send(operation: string, query: string, variables?: Record<string, unknown>): Promise<Outcome & GraphQLResponse> {
     const started = performance.now();
@@ -251,6 +279,7 @@ describe.skipIf(skipReason)("the database goes away under load", () => {
         expect(performance.now() - started).toBeLessThan(QUICK_MS);
         readyzStatuses.push(readyz.status);
         during.push(await send("me", ME));
+        during.push(await download());
         during.push(
           await send("createUser", CREATE_USER, {
             input: { email: `${unique("down")}@test.example`, name: unique("Down"), role: "USER" },

@@ -19,6 +19,10 @@ import type { Context } from "./context.js";
  *
  * Only queries without errors are cached, and a viewer only ever reads their own entries, so the
  * permission rules that shaped a response shape every response served from it.
+ *
+ * Entries of an earlier snapshot can never be hit again, so the cache is emptied when a later one
+ * appears and keeps only the latest snapshot's: under steady writes it stays small instead of
+ * filling its memory with entries nobody can read (bench:soak).
  */
 export interface ResponseCache {
   plugin: ApolloServerPlugin<Context>;
@@ -43,10 +47,13 @@ export function createResponseCache(pool: pg.Pool, maxMegabytes: number): Respon
   });
   // Responses whose JSON is already known, so that stringify does not repeat the work.
   const jsonOf = new WeakMap<object, string>();
+  // The latest snapshot seen: the only one whose responses are kept.
+  let latest: string | undefined;
 
   const plugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
       let key: string | undefined;
+      let keySnapshot: string | undefined;
       return {
         async responseForOperation({ operation, queryHash, request, contextValue }) {
           // Apollo's types promise an operation, but it calls this hook before refusing a document it
@@ -61,6 +68,11 @@ export function createResponseCache(pool: pg.Pool, maxMegabytes: number): Respon
             () => undefined,
           );
           if (snapshot === undefined) return null;
+          if (latest === undefined || isLaterSnapshot(snapshot, latest)) {
+            if (latest !== undefined) entries.clear();
+            latest = snapshot;
+          }
+          keySnapshot = snapshot;
           const viewer = contextValue.viewer;
           key = [
             viewer ? `${viewer.via}:${viewer.id}:${viewer.role}` : "anonymous",
@@ -87,7 +99,8 @@ export function createResponseCache(pool: pg.Pool, maxMegabytes: number): Respon
           const data = body.singleResult.data;
           const json = JSON.stringify({ data });
           jsonOf.set(data, json);
-          entries.set(key, { data, json });
+          // A later snapshot appeared while this request ran: its response could never be hit.
+          if (keySnapshot === latest) entries.set(key, { data, json });
         },
       };
     },
@@ -103,4 +116,18 @@ export function createResponseCache(pool: pg.Pool, maxMegabytes: number): Respon
       return JSON.stringify(result);
     },
   };
+}
+
+/**
+ * Whether one pg_current_snapshot() text ("xmin:xmax:xip,…") is later than another: a higher xmax
+ * (a transaction began since), or the same xmax with fewer transactions in progress (some ended).
+ */
+export function isLaterSnapshot(candidate: string, than: string): boolean {
+  const [, candidateMax = "0", candidateRunning = ""] = candidate.split(":");
+  const [, thanMax = "0", thanRunning = ""] = than.split(":");
+  const a = BigInt(candidateMax);
+  const b = BigInt(thanMax);
+  if (a !== b) return a > b;
+  const running = (list: string) => (list === "" ? 0 : list.split(",").length);
+  return running(candidateRunning) < running(thanRunning);
 }

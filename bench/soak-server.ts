@@ -25,6 +25,8 @@ export interface ServerSample {
   rssMb: number;
   /** Mean of the per-second RSS samples of the window. */
   rssMeanMb: number;
+  /** RSS right after a full garbage collection at the end of the window (the process runs with --expose-gc). */
+  rssAfterGcMb?: number;
   /** The JavaScript heap at the end of the window: in use (garbage not yet collected included) and reserved by V8. */
   heap: { usedMb: number; totalMb: number };
   /** Memory outside the JavaScript heap held by JavaScript objects (buffers; the embedded database's WebAssembly memory). */
@@ -98,13 +100,17 @@ async function serve(): Promise<void> {
       const count = message.userIds.reduce((sum, id) => sum + running.services.live.listenerCount("measurementRecorded", id), 0);
       return send({ type: "listeners", count });
     }
+    const now = process.memoryUsage.rss();
+    // What the process keeps once garbage is gone: the figure a leak raises, whatever the collector's phase.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
     const memory = process.memoryUsage();
-    const now = memory.rss;
     send({
       type: "sample",
       sample: {
         rssMb: mb(now),
         rssMeanMb: mb(rss.samples ? rss.sum / rss.samples : now),
+        ...(gc && { rssAfterGcMb: mb(memory.rss) }),
         heap: { usedMb: mb(memory.heapUsed), totalMb: mb(memory.heapTotal) },
         externalMb: mb(memory.external),
         lag: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) },

@@ -80,6 +80,7 @@ const COLUMNS: [string, number][] = [
   ["429", 3],
   ["behind", 6],
   ["rss MB", 6],
+  ["after gc", 8],
   ["heap used/total", 15],
   ["ext", 4],
   ["lag p99/max", 11],
@@ -108,6 +109,7 @@ export function tableRow(index: number, minute: Minute): string {
   const s = minute.server;
   cells.push(
     s ? String(s.rssMeanMb) : "-",
+    s?.rssAfterGcMb !== undefined ? String(s.rssAfterGcMb) : "-",
     s ? `${s.heap.usedMb}/${s.heap.totalMb}` : "-",
     s ? String(s.externalMb) : "-",
     s ? `${s.lag.p99}/${s.lag.max}` : "-",
@@ -146,13 +148,19 @@ export function verdict(minutes: Minute[], events: EventTally, otherErrors: numb
   const limited = minutes.reduce((sum, minute) => sum + minute.merged(KINDS).limited, 0);
   checks.push({ name: "errors", pass: errors === 0, detail: `${errors} errors, ${limited} deliberate 429s (not errors)` });
 
-  const rss2 = second.server?.rssMeanMb ?? NaN;
-  const rssEnd = last.server?.rssMeanMb ?? NaN;
+  // RSS right after a full collection when the server exposes gc (soak.ts forks it so): the mean of
+  // a minute rises and falls by a third with where V8's collection cycle is, which says nothing of a leak.
+  const settled = second.server?.rssAfterGcMb !== undefined && last.server?.rssAfterGcMb !== undefined;
+  const rssOf = (minute: Minute) => (settled ? minute.server?.rssAfterGcMb : minute.server?.rssMeanMb) ?? NaN;
+  const rss2 = rssOf(second);
+  const rssEnd = rssOf(last);
   const growth = (rssEnd - rss2) / rss2;
   checks.push({
-    name: "RSS",
+    name: settled ? "RSS (after a full collection)" : "RSS (mean of the minute)",
     pass: growth <= RSS_GROWTH_LIMIT,
-    detail: `minute ${minutes.length} ${rssEnd} MB vs minute 2 ${rss2} MB (${percent(growth)}; limit +${RSS_GROWTH_LIMIT * 100} %)`,
+    detail:
+      `minute ${minutes.length} ${rssEnd} MB vs minute 2 ${rss2} MB (${percent(growth)}; limit +${RSS_GROWTH_LIMIT * 100} %)` +
+      `; mean of the minute ${last.server?.rssMeanMb ?? "-"} MB vs ${second.server?.rssMeanMb ?? "-"} MB`,
   });
 
   const judged: [string, readonly Kind[]][] = [

@@ -9,6 +9,19 @@ const booleanFlag = z
 const positiveInt = (fallback: number) =>
   z.coerce.number({ message: "must be a number" }).int("must be a whole number").positive("must be positive").default(fallback);
 
+/** A comma-separated list (spaces around items ignored; empty when unset) whose every item passes `check`. */
+const commaList = (check: (item: string) => boolean, message: string) =>
+  z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .refine((items) => items.every(check), message);
+
 /** A duration in milliseconds, at least `min` (and at most `max` when given). */
 const milliseconds = (fallback: number, min: number, max?: number) => {
   const atLeast = z.coerce.number({ message: "must be a number of milliseconds" }).int().min(min, `must be at least ${min}`);
@@ -45,19 +58,10 @@ const envSchema = z
       .max(65535, "must be a port number (0-65535)")
       .default(4000),
     PUBLIC_URL: z.url("must be a URL such as https://kpi.example.com").optional(),
-    CORS_ORIGINS: z
-      .string()
-      .default("")
-      .transform((value) =>
-        value
-          .split(",")
-          .map((origin) => origin.trim())
-          .filter(Boolean),
-      )
-      .refine(
-        (origins) => origins.every(isOrigin),
-        "must be origins such as https://dashboards.example.com,http://localhost:5173 (scheme, host and port; no path, no *)",
-      ),
+    CORS_ORIGINS: commaList(
+      isOrigin,
+      "must be origins such as https://dashboards.example.com,http://localhost:5173 (scheme, host and port; no path, no *)",
+    ),
     TRUST_PROXY: z
       .string()
       .refine(
@@ -127,19 +131,10 @@ const envSchema = z
       .default(64),
     SOURCE_QUERY_TIMEOUT_MS: milliseconds(5_000, 100, 600_000),
     ADAPTER_TIMEOUT_MS: milliseconds(10_000, 100, 600_000),
-    OUTBOUND_ALLOWED_NETWORKS: z
-      .string()
-      .default("")
-      .transform((value) =>
-        value
-          .split(",")
-          .map((network) => network.trim())
-          .filter(Boolean),
-      )
-      .refine(
-        (networks) => networks.every(isNetwork),
-        "must be networks such as 10.0.0.0/8,192.168.1.20 (CIDR or addresses, comma-separated)",
-      ),
+    OUTBOUND_ALLOWED_NETWORKS: commaList(
+      isNetwork,
+      "must be networks such as 10.0.0.0/8,192.168.1.20 (CIDR or addresses, comma-separated)",
+    ),
     INTERCOM_BASE_URL: z.url("must be a URL such as https://api.intercom.io").default("https://api.intercom.io"),
     INTERCOM_ACCESS_TOKEN: z.string().min(1).optional(),
     AIRCALL_BASE_URL: z.url("must be a URL such as https://api.aircall.io").default("https://api.aircall.io"),

@@ -78,5 +78,5 @@ describe("backing up the embedded database by copying DATA_DIR", () => {
     const after = await everything(secondUrl, token!);
     expect(after.errors).toBeUndefined();
     expect(after.data).toEqual(before.data);
-  });
+  }, 300_000);
 });

@@ -1,5 +1,8 @@
 import { DrizzleQueryError } from "drizzle-orm/errors";
 
+/** What a client is told when the database is unavailable, by GraphQL and the plain HTTP routes alike. */
+export const DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly";
+
 /** Socket errors of a database that is down, restarting or out of reach. */
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",

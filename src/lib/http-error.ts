@@ -1,4 +1,5 @@
 import type { Response } from "express";
+import { DATABASE_UNAVAILABLE_MESSAGE } from "../db/unavailable.js";
 
 /**
  * An error answer of a plain HTTP route (webhooks, exports, malformed bodies), shaped as GraphQL's
@@ -14,5 +15,5 @@ export const RETRY_AFTER_SECONDS = 5;
 /** The answer of a plain HTTP route that met an unavailable database: 503 with Retry-After, as GraphQL's. */
 export function sendUnavailable(res: Response): void {
   res.set("retry-after", String(RETRY_AFTER_SECONDS));
-  sendError(res, 503, "SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly");
+  sendError(res, 503, "SERVICE_UNAVAILABLE", DATABASE_UNAVAILABLE_MESSAGE);
 }

@@ -120,7 +120,9 @@ function lastMonth(): string {
 }
 
 test.describe("admin: calculation runs", () => {
-  test("starts a run for a period, watches it finish, reads its per-person errors; the health summary shows", async ({ page }) => {
+  test("starts a run for a period, watches it finish, reads its per-person errors; the health summary shows", async ({
+    page,
+  }) => {
     await openAdmin(page, "runs");
     const health = page.getByRole("region", { name: "Calculation health" });
     await expect(health.getByText("Unfinished runs")).toBeVisible();
@@ -135,7 +137,8 @@ test.describe("admin: calculation runs", () => {
     const run = page.getByRole("region", { name: `Run ${runId}` });
     await expect(run.getByRole("status")).toContainText(/Succeeded|Partial/, { timeout: 30_000 });
 
-    const figure = async (label: string) => Number(await run.locator("dt", { hasText: label }).locator("xpath=following-sibling::dd").innerText());
+    const figure = async (label: string) =>
+      Number(await run.locator("dt", { hasText: label }).locator("xpath=following-sibling::dd").innerText());
     const [succeeded, failed, skipped, undefinedCount] = [
       await figure("Succeeded"),
       await figure("Failed"),
@@ -151,8 +154,12 @@ test.describe("admin: calculation runs", () => {
       await expect(run.getByText("No per-person errors.")).toBeVisible();
     }
     // The finished run is in the list of recent runs, and in the last day's totals.
-    await expect(page.getByRole("region", { name: "Recent runs" }).getByRole("button", { name: `Show run ${runId}` })).toBeVisible();
-    await expect(health.locator("dt", { hasText: "Runs in the last day" }).locator("xpath=following-sibling::dd")).not.toHaveText("0");
+    await expect(
+      page.getByRole("region", { name: "Recent runs" }).getByRole("button", { name: `Show run ${runId}` }),
+    ).toBeVisible();
+    await expect(health.locator("dt", { hasText: "Runs in the last day" }).locator("xpath=following-sibling::dd")).not.toHaveText(
+      "0",
+    );
     await page.screenshot({ path: "/tmp/shots-admin/run-progress-1440.png", fullPage: true });
   });
 });
@@ -283,7 +290,9 @@ test.describe("admin: alert rules", () => {
 });
 
 test.describe("admin: people and teams", () => {
-  test("creates people, changes a role, sets an external id, makes a team with a manager and members, deactivates", async ({ page }) => {
+  test("creates people, changes a role, sets an external id, makes a team with a manager and members, deactivates", async ({
+    page,
+  }) => {
     await openAdmin(page, "people");
     const lead = { name: `${mark} Lead`, email: `lead.${Date.now()}@e2e-admin.example` };
     const member = { name: `${mark} Member`, email: `member.${Date.now()}@e2e-admin.example` };
@@ -384,7 +393,9 @@ test.describe("admin: every section, keyboard, phone and laptop", () => {
 });
 
 test.describe("admin: editing saved definitions", () => {
-  test("reads back a QUERY's SQL and an API source's adapter settings, and saves without changing how it is calculated", async ({ page }) => {
+  test("reads back a QUERY's SQL and an API source's adapter settings, and saves without changing how it is calculated", async ({
+    page,
+  }) => {
     await openAdmin(page);
     await page.getByRole("link", { name: "Edit Cases Resolved" }).click();
     await expect(page.getByRole("heading", { name: "Edit Cases Resolved" })).toBeVisible();

@@ -30,7 +30,9 @@ async function memberOrder(page: Page): Promise<string[]> {
 }
 
 function memberRow(page: Page, name: string): Locator {
-  return membersTable(page).getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
+  return membersTable(page)
+    .getByRole("row")
+    .filter({ has: page.getByRole("link", { name, exact: true }) });
 }
 
 /** A bearer token for a demo person, from the API as any client gets one. */
@@ -129,7 +131,9 @@ test.describe("team view", () => {
     await expect(figures.getByRole("row")).toHaveCount(1 + 6);
   });
 
-  test("the manager records a manual value: out of range is refused beside the field, a valid one shows at once", async ({ page }) => {
+  test("the manager records a manual value: out of range is refused beside the field, a valid one shows at once", async ({
+    page,
+  }) => {
     await openSales(page);
     const row = memberRow(page, "Tom Fischer");
     await expect(row).not.toContainText("2.5 score");
@@ -165,7 +169,9 @@ test.describe("team view", () => {
 
   test("the server's validation error shows beside the field", async ({ page }) => {
     await openSales(page);
-    await memberRow(page, "Kwame Mensah").getByRole("button", { name: `Record value: ${MANUAL_KPI}, Kwame Mensah` }).click();
+    await memberRow(page, "Kwame Mensah")
+      .getByRole("button", { name: `Record value: ${MANUAL_KPI}, Kwame Mensah` })
+      .click();
     const dialog = page.getByRole("dialog", { name: `Record ${MANUAL_KPI}` });
     await dialog.getByRole("spinbutton", { name: "Value" }).fill("3");
     // A day before the assignment started: the client leaves that check to the server, whose
@@ -185,7 +191,9 @@ test.describe("team view", () => {
     await expect(memberPage.getByText(MANUAL_KPI).first()).toBeVisible();
 
     await openSales(page);
-    await memberRow(page, "Olivia Brown").getByRole("button", { name: `Record value: ${MANUAL_KPI}, Olivia Brown` }).click();
+    await memberRow(page, "Olivia Brown")
+      .getByRole("button", { name: `Record value: ${MANUAL_KPI}, Olivia Brown` })
+      .click();
     const dialog = page.getByRole("dialog", { name: `Record ${MANUAL_KPI}` });
     await dialog.getByRole("spinbutton", { name: "Value" }).fill("3.5");
     await dialog.getByRole("button", { name: "Save value" }).click();
@@ -251,12 +259,15 @@ test.describe("team view", () => {
     const admin = await tokenFor(request, DEMO.admin);
     const definitions = await graphql(request, admin, "{ kpiDefinitions { id name } }");
     const kpi = (definitions.kpiDefinitions as Array<{ id: string; name: string }>).find((d) => d.name === MANUAL_KPI)!;
-    await graphql(
-      request,
-      admin,
-      "mutation ($input: CreateAlertRuleInput!) { createAlertRule(input: $input) { id } }",
-      { input: { name: "Team view test: relationship below target", kind: "BELOW_TARGET", threshold: 100, periods: 1, kpiDefinitionId: kpi.id } },
-    );
+    await graphql(request, admin, "mutation ($input: CreateAlertRuleInput!) { createAlertRule(input: $input) { id } }", {
+      input: {
+        name: "Team view test: relationship below target",
+        kind: "BELOW_TARGET",
+        threshold: 100,
+        periods: 1,
+        kpiDefinitionId: kpi.id,
+      },
+    });
 
     const row = memberRow(page, "Elena Petrova");
     await row.getByRole("button", { name: `Record value: ${MANUAL_KPI}, Elena Petrova` }).click();
@@ -278,7 +289,11 @@ test.describe("team view", () => {
     await expect(page.getByRole("region", { name: "Open alerts" })).toBeVisible();
     await expect(page.getByRole("region", { name: "Open alerts" }).getByText(/Loading/)).toHaveCount(0);
     await expect(
-      page.getByRole("region", { name: "Open alerts" }).getByRole("listitem").filter({ hasText: "Elena Petrova" }).filter({ hasText: MANUAL_KPI }),
+      page
+        .getByRole("region", { name: "Open alerts" })
+        .getByRole("listitem")
+        .filter({ hasText: "Elena Petrova" })
+        .filter({ hasText: MANUAL_KPI }),
     ).toHaveCount(0);
   });
 
@@ -344,7 +359,9 @@ test.describe("fits a phone and a laptop, and passes axe", () => {
       await expectAccessible(page);
 
       // The record dialog too.
-      await memberRow(page, "Kwame Mensah").getByRole("button", { name: `Record value: ${MANUAL_KPI}, Kwame Mensah` }).click();
+      await memberRow(page, "Kwame Mensah")
+        .getByRole("button", { name: `Record value: ${MANUAL_KPI}, Kwame Mensah` })
+        .click();
       await expect(page.getByRole("dialog")).toBeVisible();
       await expectNoHorizontalScroll(page);
       await expectAccessible(page);

@@ -221,7 +221,14 @@ function AssignForm(props: {
         </select>
       </Field>
       <Field label="Target" hint={chosen?.unit ? `In ${chosen.unit}.` : undefined} error={error("targetValue")}>
-        <input type="number" inputMode="decimal" step="any" required value={target} onChange={(event) => setTarget(event.target.value)} />
+        <input
+          type="number"
+          inputMode="decimal"
+          step="any"
+          required
+          value={target}
+          onChange={(event) => setTarget(event.target.value)}
+        />
       </Field>
       <Field label="Weight" hint="Importance in the overall score, 0 to 100." error={error("weight")}>
         <input

@@ -61,7 +61,6 @@ export function TeamMembersTable(props: {
   const columnsKey = byName.map((definition) => `${definition.id}:${definition.name}`).join("|");
 
   const columns = useMemo(() => {
-
     const memberColumns: Array<ColumnDef<Member, unknown>> = [
       {
         id: "member",
@@ -81,17 +80,15 @@ export function TeamMembersTable(props: {
           </div>
         ),
       },
-      ...byName.map(
-        (definition): ColumnDef<Member, unknown> => ({
-          id: `kpi-${definition.id}`,
-          header: definition.name,
-          accessorFn: (member) => kpiOf(member, definition.id)?.currentMeasurement?.achievementPercentage ?? undefined,
-          sortUndefined: "last",
-          cell: ({ row }) => (
-            <KpiCell member={row.original} kpi={kpiOf(row.original, definition.id)} canManage={canManage} onRecorded={onRecorded} />
-          ),
-        }),
-      ),
+      ...byName.map((definition): ColumnDef<Member, unknown> => ({
+        id: `kpi-${definition.id}`,
+        header: definition.name,
+        accessorFn: (member) => kpiOf(member, definition.id)?.currentMeasurement?.achievementPercentage ?? undefined,
+        sortUndefined: "last",
+        cell: ({ row }) => (
+          <KpiCell member={row.original} kpi={kpiOf(row.original, definition.id)} canManage={canManage} onRecorded={onRecorded} />
+        ),
+      })),
     ];
     return memberColumns;
   }, [columnsKey, canManage, onRecorded]);
@@ -113,7 +110,12 @@ function kpiOf(member: Member, definitionId: string): MemberKpi | undefined {
   return member.kpis.find((kpi) => kpi.kpiDefinition.id === definitionId);
 }
 
-function KpiCell(props: { member: Member; kpi: MemberKpi | undefined; canManage: boolean; onRecorded: (message: string) => void }) {
+function KpiCell(props: {
+  member: Member;
+  kpi: MemberKpi | undefined;
+  canManage: boolean;
+  onRecorded: (message: string) => void;
+}) {
   const { kpi } = props;
   if (!kpi) return <span className="muted">Not assigned</span>;
   const measurement = kpi.currentMeasurement;
@@ -124,7 +126,8 @@ function KpiCell(props: { member: Member; kpi: MemberKpi | undefined; canManage:
           <span className="figure">{formatPercent(measurement.achievementPercentage)}</span>
           <StatusBadge achievement={measurement.achievementPercentage} />
           <span className="muted small">
-            {formatValue(measurement.actualValue, kpi.kpiDefinition.unit)} · {formatPeriod(measurement.periodStart, measurement.periodEnd)}
+            {formatValue(measurement.actualValue, kpi.kpiDefinition.unit)} ·{" "}
+            {formatPeriod(measurement.periodStart, measurement.periodEnd)}
           </span>
         </>
       ) : (

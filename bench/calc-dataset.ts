@@ -4,7 +4,7 @@
  * database, and the engine run over it as a run's batch calculates it (calculateAssignments, then
  * one upsertMeasurements per chunk). BENCH_USERS shrinks it for a quick try (default 10,000).
  */
-import pg from "pg";
+import type pg from "pg";
 import { createMigratedDatabase, databaseCpuMs, databaseUrl } from "./bench-database.js";
 import { createDb, createPool } from "../src/db/client.js";
 import { ensureMeasurementPartitions } from "../src/db/partitions.js";

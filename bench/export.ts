@@ -102,7 +102,8 @@ async function serve(): Promise<void> {
     peak = { rss: Math.max(peak.rss, rss), heap: Math.max(peak.heap, heapUsed) };
   }, SAMPLE_MS);
   const send = (message: FromServer) => process.send!(message);
-  process.on("message", async (message: ToServer) => {
+  process.on("message", (message: ToServer) => void answer(message));
+  async function answer(message: ToServer): Promise<void> {
     if (message.type === "baseline") {
       globalThis.gc?.();
       const { rss, heapUsed } = process.memoryUsage();
@@ -117,7 +118,7 @@ async function serve(): Promise<void> {
       await embedded?.stop();
       process.exit(0);
     }
-  });
+  }
   process.on("disconnect", () => process.exit(0)); // the parent died: never linger
   send({ type: "ready", url: running.url, token: await jwt.sign(admin), teamId: team.id });
 }

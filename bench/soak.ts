@@ -505,7 +505,11 @@ async function drive(server: ServerProcess, setupMs: number, loadBefore: number,
   const settleUntil = performance.now() + EVENT_SETTLE_MS;
   while (owed() > 0 && performance.now() < settleUntil) await sleep(200);
   closing = true;
-  await Promise.all(subscribers.map((s) => s.client.dispose()));
+  await Promise.all(
+    subscribers.map(async (s) => {
+      await s.client.dispose();
+    }),
+  );
 
   const stayed = subscribers.filter((s) => !s.dropped);
   const events: EventTally = {

@@ -27,6 +27,7 @@ export interface Provisioning {
 }
 
 // An e-mail as users.email can hold it: no spaces or control characters, one @, at most 320 characters.
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const EMAIL_PATTERN = /^[^\s@\u0000-\u001f]+@[^\s@\u0000-\u001f]+$/;
 
 export class Authenticator {
@@ -72,6 +73,7 @@ export class Authenticator {
       throw unauthenticated("Invalid token or inactive account");
     }
     const text = (claim: string) =>
+      // eslint-disable-next-line no-control-regex -- a claim's control characters are dropped before it names a user
       typeof claims[claim] === "string" ? (claims[claim] as string).replace(/[\u0000-\u001f]/g, "") : "";
     const name = text(provisioning.nameClaim) || [text("given_name"), text("family_name")].filter(Boolean).join(" ");
     return provisioning.provision({ email, name, issuer: text("iss") || "identity provider" });

@@ -156,18 +156,21 @@ export class PgNotifyEventTarget extends LocalEventTarget {
   }
 
   private reconnectLater(): void {
-    this.reconnectTimer = setTimeout(async () => {
-      this.reconnectTimer = undefined;
-      try {
-        this.client = await this.connect();
-        this.log.info("live events: listening again");
-      } catch (error) {
-        if (this.closed) return;
-        this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, RECONNECT_MAX_MS);
-        this.log.warn({ err: error, retryInMs: this.reconnectDelayMs }, "live events: could not reconnect the LISTEN connection");
-        this.reconnectLater();
-      }
-    }, this.reconnectDelayMs);
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), this.reconnectDelayMs);
+  }
+
+  /** Never rejects: a failed attempt schedules the next one. */
+  private async reconnect(): Promise<void> {
+    this.reconnectTimer = undefined;
+    try {
+      this.client = await this.connect();
+      this.log.info("live events: listening again");
+    } catch (error) {
+      if (this.closed) return;
+      this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, RECONNECT_MAX_MS);
+      this.log.warn({ err: error, retryInMs: this.reconnectDelayMs }, "live events: could not reconnect the LISTEN connection");
+      this.reconnectLater();
+    }
   }
 
   private deliver(payload: string | undefined): void {

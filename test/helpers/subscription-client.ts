@@ -53,6 +53,10 @@ export class SubscriptionClients {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all(this.clients.splice(0).map((client) => client.dispose()));
+    await Promise.all(
+      this.clients.splice(0).map(async (client) => {
+        await client.dispose();
+      }),
+    );
   }
 }

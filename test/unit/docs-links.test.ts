@@ -18,6 +18,7 @@ describe("documentation links", () => {
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: error.stdout + error.stderr }),
     );
     // remark colours its report; without the codes the failing links read plainly in the assertion.
+    // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
     expect(result.output.replace(/\u001b\[[0-9;]*m/g, "")).toBe("");
     expect(result.code).toBe(0);
   }, 60_000);

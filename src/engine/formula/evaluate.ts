@@ -1,4 +1,4 @@
-import { EvalState, INPUT_NOT_FINITE, INPUT_NULL, type Evaluator } from "./runtime.js";
+import { type EvalState, INPUT_NOT_FINITE, INPUT_NULL, type Evaluator } from "./runtime.js";
 import type { CompiledFormula, FormulaInputs, FormulaResult } from "./types.js";
 
 const NOT_FINITE = "the result is not a finite number";

@@ -160,7 +160,7 @@ function DefinitionForm(props: { id?: string; initial: DefinitionFormState }) {
     if (!editing) {
       const result = await create({ input });
       setServerError(result.error);
-      if (!result.error) navigate("/admin/definitions");
+      if (!result.error) void navigate("/admin/definitions");
       return;
     }
     const dataSourceChanged = JSON.stringify(input.dataSource) !== initialSource;

@@ -31,14 +31,14 @@ export function AuthCallback() {
   useEffect(() => {
     if (!settings) return;
     let cancelled = false;
-    (async () => {
+    void (async () => {
       try {
         exchange ??= oidcClient(settings).then((client) => client.signinRedirectCallback());
         const user = await exchange;
         if (cancelled) return;
         const expiresAt = user.expires_at ? user.expires_at * 1000 : Date.now() + 3600_000;
         startSession({ token: user.access_token, expiresAt, via: "oidc" });
-        navigate("/", { replace: true });
+        void navigate("/", { replace: true });
       } catch (reason) {
         if (!cancelled) setError(reason instanceof Error ? reason.message : "The sign-in could not be completed.");
       }

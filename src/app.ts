@@ -12,7 +12,7 @@ import { Authenticator } from "./auth/authenticate.js";
 import { JwtService } from "./auth/jwt.js";
 import type { Config } from "./config/config.js";
 import type { Database } from "./db/client.js";
-import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "./db/unavailable.js";
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "./lib/unavailable.js";
 import { createContext, type Context } from "./graphql/context.js";
 import { errorFormatter, SERVICE_UNAVAILABLE } from "./graphql/format-error.js";
 import { unavailablePlugin } from "./graphql/unavailable-plugin.js";

@@ -4,7 +4,7 @@ import type { Authenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/client.js";
 import { AppError, unauthenticated, type ErrorCode } from "../lib/errors.js";
 import { sendError, sendUnavailable } from "../lib/http-error.js";
-import { isDatabaseUnavailable } from "../db/unavailable.js";
+import { isDatabaseUnavailable } from "../lib/unavailable.js";
 import type { ExportRecorder, Metrics } from "../observability/metrics.js";
 import { Access } from "../permissions/access.js";
 import { writeCsv } from "./csv-export.js";

@@ -1,7 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
-import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../db/unavailable.js";
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../lib/unavailable.js";
 import { AppError } from "../lib/errors.js";
 
 // Apollo's own codes for requests that are wrong on the client's side; the contract knows them all as BAD_USER_INPUT.

@@ -1,5 +1,5 @@
 import type { Response } from "express";
-import { DATABASE_UNAVAILABLE_MESSAGE } from "../db/unavailable.js";
+import { DATABASE_UNAVAILABLE_MESSAGE } from "./unavailable.js";
 
 /**
  * An error answer of a plain HTTP route (webhooks, exports, malformed bodies), shaped as GraphQL's

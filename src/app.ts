@@ -31,6 +31,7 @@ import { AppError } from "./lib/errors.js";
 import { RETRY_AFTER_SECONDS, sendError, sendUnavailable } from "./lib/http-error.js";
 import type { Logger } from "./lib/logger.js";
 import { errorForLog } from "./lib/log-serializers.js";
+import { JOBS_DRAIN_MS } from "./lib/shutdown.js";
 import { Metrics } from "./observability/metrics.js";
 import { dashboardRoutes, findDashboardDir } from "./web/dashboard.router.js";
 import { todayIn } from "./scoring/periods.js";
@@ -56,9 +57,6 @@ export interface RunningServer {
   metrics: Metrics;
   stop(): Promise<void>;
 }
-
-/** How long shutdown waits for running batches before handing them back to other workers. */
-const JOBS_DRAIN_MS = 10_000;
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 

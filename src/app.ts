@@ -13,7 +13,8 @@ import { JwtService } from "./auth/jwt.js";
 import type { Config } from "./config/config.js";
 import type { Database } from "./db/client.js";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "./lib/unavailable.js";
-import { createContext, type Context } from "./graphql/context.js";
+import type { Context } from "./graphql/context.js";
+import { createContext } from "./server/context.js";
 import { errorFormatter, SERVICE_UNAVAILABLE } from "./graphql/format-error.js";
 import { unavailablePlugin } from "./graphql/unavailable-plugin.js";
 import { batchLimit, costLimitPlugin, limitValidationRules } from "./graphql/limits.js";
@@ -22,7 +23,7 @@ import { loggingPlugin, statementHeaderPlugin } from "./graphql/logging-plugin.j
 import { metricsPlugin } from "./graphql/metrics-plugin.js";
 import { createResponseCache } from "./graphql/response-cache.js";
 import { countStatements } from "./db/statement-counter.js";
-import { buildServedSchema } from "./graphql/schema.js";
+import { buildServedSchema } from "./server/schema.js";
 import { serveSubscriptions } from "./graphql/subscription-server.js";
 import { exportRoutes } from "./exports/exports.router.js";
 import { recalculateHook } from "./hooks/recalculate-hook.js";

@@ -6,7 +6,7 @@ import { SERVICE_UNAVAILABLE } from "./format-error.js";
 /**
  * A request that met an unavailable database (formatError made it SERVICE_UNAVAILABLE) is answered
  * HTTP 503 with Retry-After, as /readyz is meanwhile: load balancers and clients know to retry,
- * where a 200 with errors would read as a final answer. The request's log line (pino-http, app.ts)
+ * where a 200 with errors would read as a final answer. The request's log line (pino-http, server/http-app.ts)
  * is then one warning without a stack: an outage would otherwise bury the log in identical traces.
  */
 export const unavailablePlugin: ApolloServerPlugin<Context> = {

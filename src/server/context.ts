@@ -8,24 +8,27 @@ import { todayIn } from "../scoring/periods.js";
 import type { Services } from "../services.js";
 import { createLoaders } from "./loaders.js";
 
-/** A request's context: its own loaders and permission answers, never shared with another request. */
-export function createContext(args: {
-  db: Db;
-  services: Services;
-  scoring: Config["scoring"];
-  viewer: Viewer | null;
-  requestId: string;
-  log: Logger;
-}): Context {
-  const today = todayIn(args.scoring.timeZone);
-  return {
-    viewer: args.viewer,
-    today,
-    timeZone: args.scoring.timeZone,
-    access: new Access(args.db, args.viewer),
-    loaders: createLoaders(args.db, today, args.scoring),
-    services: args.services,
-    requestId: args.requestId,
-    log: args.log,
+/** Builds the context of one request (or one subscription event) of `viewer`. */
+export type ContextFactory = (viewer: Viewer | null, requestId: string, log: Logger) => Context;
+
+/**
+ * Contexts for HTTP requests and subscription events alike. Each gets its own loaders and
+ * permission answers (Access), never shared with another request: a loader shared between
+ * requests would leak one viewer's data to another.
+ */
+export function contextFactory(deps: { db: Db; services: Services; scoring: Config["scoring"] }): ContextFactory {
+  const { db, services, scoring } = deps;
+  return (viewer, requestId, log) => {
+    const today = todayIn(scoring.timeZone);
+    return {
+      viewer,
+      today,
+      timeZone: scoring.timeZone,
+      access: new Access(db, viewer),
+      loaders: createLoaders(db, today, scoring),
+      services,
+      requestId,
+      log,
+    };
   };
 }

@@ -17,7 +17,7 @@ const CLIENT_ERROR_CODES = new Set([
 const PASS_THROUGH_CODES = new Set(["UNAUTHENTICATED", "FORBIDDEN", "SERVICE_UNAVAILABLE"]);
 
 /** The code of any request that needed the database while it was unavailable (HTTP 503). */
-export const SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE";
+export const SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE" as const;
 
 /** The error a resolver or the context met, under GraphQL's wrapping. */
 function causeOf(error: unknown): unknown {

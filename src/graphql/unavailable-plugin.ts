@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Context } from "./context.js";
-import { RETRY_AFTER_SECONDS } from "../lib/http-error.js";
+import { httpStatus, RETRY_AFTER_SECONDS } from "../lib/http-error.js";
 import { SERVICE_UNAVAILABLE } from "./format-error.js";
 
 /**
@@ -16,7 +16,7 @@ export const unavailablePlugin: ApolloServerPlugin<Context> = {
         if (response.body.kind !== "single") return;
         const errors = response.body.singleResult.errors ?? [];
         if (!errors.some((error) => error.extensions?.code === SERVICE_UNAVAILABLE)) return;
-        response.http.status = 503;
+        response.http.status = httpStatus(SERVICE_UNAVAILABLE);
         response.http.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
       },
     };

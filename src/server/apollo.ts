@@ -18,7 +18,7 @@ import { createResponseCache } from "../graphql/response-cache.js";
 import { textInputPlugin } from "../graphql/text-input.js";
 import { unavailablePlugin } from "../graphql/unavailable-plugin.js";
 import { AppError } from "../lib/errors.js";
-import { RETRY_AFTER_SECONDS } from "../lib/http-error.js";
+import { httpStatus, RETRY_AFTER_SECONDS } from "../lib/http-error.js";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../lib/unavailable.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { ContextFactory } from "./context.js";
@@ -109,14 +109,14 @@ export async function mountApollo(app: Express, deps: ApolloDeps): Promise<Apoll
 /** A credential that failed, as the GraphQL error the whole request answers with. */
 function refuseCredential(error: unknown): never {
   if (error instanceof AppError) {
-    throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+    throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: httpStatus(error.code) } } });
   }
   // Authentication reads the database: while it is down, every request fails here first.
   if (isDatabaseUnavailable(error)) {
     throw new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
       extensions: {
         code: SERVICE_UNAVAILABLE,
-        http: { status: 503, headers: new Map([["retry-after", String(RETRY_AFTER_SECONDS)]]) },
+        http: { status: httpStatus(SERVICE_UNAVAILABLE), headers: new Map([["retry-after", String(RETRY_AFTER_SECONDS)]]) },
       },
     });
   }

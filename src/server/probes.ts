@@ -1,6 +1,8 @@
 import type { Express } from "express";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type pg from "pg";
+import { unauthenticated } from "../lib/errors.js";
+import { sendError } from "../lib/http-error.js";
 import type { Metrics } from "../observability/metrics.js";
 
 export interface ProbeDeps {
@@ -29,8 +31,8 @@ export function mountProbes(app: Express, deps: ProbeDeps): void {
   app.get("/metrics", async (req, res) => {
     const token = deps.metricsToken;
     if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
-      res.status(401).set("www-authenticate", 'Bearer realm="metrics"').json({ error: "Unauthorized" });
-      return;
+      res.set("www-authenticate", 'Bearer realm="metrics"');
+      return sendError(res, unauthenticated("A scrape must send METRICS_TOKEN as a bearer token"));
     }
     const { contentType, body } = await deps.metrics.render();
     res.set("cache-control", "no-store").type(contentType).send(body);

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { startServer, type RunningServer } from "../src/app.js";
+import { startServer, type RunningServer } from "../src/server/start-server.js";
 import { JwtService } from "../src/auth/jwt.js";
 import { loadConfig } from "../src/config/config.js";
 import { createDb, createPool } from "../src/db/client.js";

@@ -11,7 +11,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { BENCH_SERVER_ENV } from "./bench-server.js";
 import { buildSoakDataset, loadFixtures, type SoakFixtures } from "./soak-dataset.js";
-import { startServer } from "../src/app.js";
+import { startServer } from "../src/server/start-server.js";
 import { JwtService } from "../src/auth/jwt.js";
 import { openMigratedDatabase } from "../src/bootstrap.js";
 import { loadConfig } from "../src/config/config.js";

@@ -9,6 +9,7 @@ import { isDatabaseEmpty, seedDemo } from "./seed/demo.js";
 import { backfillRuns } from "./jobs/backfill.js";
 import { createRun, findRun } from "./jobs/runs.js";
 import { createLogger } from "./lib/logger.js";
+import { JOBS_DRAIN_MS } from "./lib/shutdown.js";
 import { todayIn } from "./scoring/periods.js";
 import { createServices } from "./services.js";
 
@@ -160,7 +161,7 @@ async function calculate(
     }
     return failed ? 1 : 0;
   } finally {
-    await services.jobs.stop(10_000);
+    await services.jobs.stop(JOBS_DRAIN_MS);
     await services.close();
   }
 }

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { createJwtService, loadConfigOrExit, openMigratedDatabase } from "./bootstrap.js";
 import { createLogger } from "./lib/logger.js";
-import { stopOnSignals } from "./lib/shutdown.js";
+import { JOBS_DRAIN_MS, stopOnSignals } from "./lib/shutdown.js";
 import { createServices } from "./services.js";
 
 /**
@@ -17,7 +17,7 @@ await services.jobs.start();
 log.info("worker started: taking calculation jobs");
 
 stopOnSignals(log, async () => {
-  await services.jobs.stop(10_000);
+  await services.jobs.stop(JOBS_DRAIN_MS);
   await services.close();
   await database.close();
 });

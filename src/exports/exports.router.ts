@@ -2,9 +2,9 @@ import express, { type Request, type Response, type Router } from "express";
 import type { Writable } from "node:stream";
 import type { Authenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/client.js";
-import { AppError, unauthenticated, type ErrorCode } from "../lib/errors.js";
-import { sendError, sendUnavailable } from "../lib/http-error.js";
-import { isDatabaseUnavailable } from "../db/unavailable.js";
+import { AppError, unauthenticated } from "../lib/errors.js";
+import { HttpError, sendError } from "../lib/http-error.js";
+import { isDatabaseUnavailable } from "../lib/unavailable.js";
 import type { ExportRecorder, Metrics } from "../observability/metrics.js";
 import { Access } from "../permissions/access.js";
 import { writeCsv } from "./csv-export.js";
@@ -37,13 +37,11 @@ const WRITERS: Record<Format, FormatWriter> = {
 
 const FILE_PATTERN = /^([^.]*)\.(csv|xlsx)$/;
 
-const STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400, NOT_FOUND: 404 };
-
-function fail(res: Response, error: AppError): void {
-  const status = STATUS[error.code] ?? 400;
-  if (status === 401) res.set("www-authenticate", 'Bearer realm="exports"');
+/** An export refused before its first byte: the one error answer of REST routes, never cached. */
+function fail(res: Response, error: unknown): void {
+  if (error instanceof AppError && error.code === "UNAUTHENTICATED") res.set("www-authenticate", 'Bearer realm="exports"');
   res.set("cache-control", "no-store");
-  sendError(res, status, error.code, error.message);
+  sendError(res, error);
 }
 
 /** Counts the rows as they are read, for the metrics. */
@@ -87,13 +85,13 @@ async function streamExport(
     // The client went away (pipeline's premature close): nothing to answer, nothing to log.
     if ((error as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE") return recorder.end("aborted");
     recorder.end("failed");
-    const unavailable = isDatabaseUnavailable(error);
-    // An outage is logged once per request by pino-http (a 503), without this line's stack.
-    if (!unavailable) req.log.error({ err: error }, "export failed");
-    if (res.headersSent) return void res.destroy();
+    if (res.headersSent) {
+      // An outage is logged once per request by pino-http (a 503), without this line's stack.
+      if (!isDatabaseUnavailable(error)) req.log.error({ err: error }, "export failed");
+      return void res.destroy();
+    }
     res.removeHeader("content-disposition");
-    if (unavailable) return sendUnavailable(res);
-    sendError(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+    sendError(res, error, { logAs: "export failed" });
   } finally {
     // The socket may serve the client's next request (keep-alive): it gets its usual timeouts back.
     req.socket.setTimeout(0);
@@ -125,8 +123,7 @@ export function exportRoutes(deps: ExportRoutesDeps): Router {
       subject =
         scope === "teams" ? await teamExportSubject(deps.db, access, rawId) : await userExportSubject(deps.db, access, rawId);
     } catch (error) {
-      if (error instanceof AppError) return fail(res, error);
-      throw error;
+      return fail(res, error);
     }
 
     res.set({
@@ -142,9 +139,10 @@ export function exportRoutes(deps: ExportRoutesDeps): Router {
       res.set("retry-after", "10");
       return sendError(
         res,
-        429,
-        "TOO_MANY_REQUESTS",
-        `${streaming} exports are running, the most this server streams at once (EXPORTS_MAX_CONCURRENT); retry shortly`,
+        new HttpError(
+          "TOO_MANY_REQUESTS",
+          `${streaming} exports are running, the most this server streams at once (EXPORTS_MAX_CONCURRENT); retry shortly`,
+        ),
       );
     }
     streaming++;

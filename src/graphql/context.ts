@@ -1,12 +1,13 @@
 import type { Viewer } from "../auth/authenticate.js";
-import type { Config } from "../config/config.js";
-import type { Db } from "../db/client.js";
-import { todayIn } from "../scoring/periods.js";
 import type { Logger } from "../lib/logger.js";
-import { Access } from "../permissions/access.js";
+import type { Access } from "../permissions/access.js";
+import type { Loaders } from "../server/loaders.js";
 import type { Services } from "../services.js";
-import { createLoaders, type Loaders } from "./loaders.js";
 
+/**
+ * What every resolver, rule and plugin gets, one per request (one per event of a subscription).
+ * Only the type lives here, so that modules may name it; server/context.ts builds it.
+ */
 export interface Context {
   viewer: Viewer | null;
   /** Today's date in the organisation's time zone, fixed for the request. */
@@ -18,25 +19,4 @@ export interface Context {
   services: Services;
   requestId: string;
   log: Logger;
-}
-
-export function createContext(args: {
-  db: Db;
-  services: Services;
-  scoring: Config["scoring"];
-  viewer: Viewer | null;
-  requestId: string;
-  log: Logger;
-}): Context {
-  const today = todayIn(args.scoring.timeZone);
-  return {
-    viewer: args.viewer,
-    today,
-    timeZone: args.scoring.timeZone,
-    access: new Access(args.db, args.viewer),
-    loaders: createLoaders(args.db, today, args.scoring),
-    services: args.services,
-    requestId: args.requestId,
-    log: args.log,
-  };
 }

@@ -1,7 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
-import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../db/unavailable.js";
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../lib/unavailable.js";
 import { AppError } from "../lib/errors.js";
 
 // Apollo's own codes for requests that are wrong on the client's side; the contract knows them all as BAD_USER_INPUT.
@@ -17,7 +17,7 @@ const CLIENT_ERROR_CODES = new Set([
 const PASS_THROUGH_CODES = new Set(["UNAUTHENTICATED", "FORBIDDEN", "SERVICE_UNAVAILABLE"]);
 
 /** The code of any request that needed the database while it was unavailable (HTTP 503). */
-export const SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE";
+export const SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE" as const;
 
 /** The error a resolver or the context met, under GraphQL's wrapping. */
 function causeOf(error: unknown): unknown {

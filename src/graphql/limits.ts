@@ -17,6 +17,7 @@ import {
 } from "graphql";
 import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
 import type { Config } from "../config/config.js";
+import { httpStatus, HttpError, sendError } from "../lib/http-error.js";
 
 type Limits = Config["graphql"];
 
@@ -105,12 +106,23 @@ export function costLimitError(
     // code: that is the client's too-large query, not an internal error to log with a stack.
     if (!(error instanceof GraphQLError)) throw error;
     return new GraphQLError(`Query has more than ${MAX_QUERY_NODES} fields (MAX_QUERY_COST); ask for fewer`, {
-      extensions: { code: "BAD_USER_INPUT", limit: "MAX_QUERY_COST", maxQueryNodes: MAX_QUERY_NODES, http: { status: 400 } },
+      extensions: {
+        code: "BAD_USER_INPUT",
+        limit: "MAX_QUERY_COST",
+        maxQueryNodes: MAX_QUERY_NODES,
+        http: { status: httpStatus("BAD_USER_INPUT") },
+      },
     });
   }
   if (cost <= maxCost) return null;
   return new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost} (MAX_QUERY_COST); ask for fewer or smaller lists`, {
-    extensions: { code: "BAD_USER_INPUT", limit: "MAX_QUERY_COST", cost, maxCost, http: { status: 400 } },
+    extensions: {
+      code: "BAD_USER_INPUT",
+      limit: "MAX_QUERY_COST",
+      cost,
+      maxCost,
+      http: { status: httpStatus("BAD_USER_INPUT") },
+    },
   });
 }
 
@@ -135,15 +147,8 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
 export function batchLimit(maxOperations: number) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (Array.isArray(req.body) && req.body.length > maxOperations) {
-      res.status(400).json({
-        errors: [
-          {
-            message: `A batch may hold at most ${maxOperations} operations (MAX_BATCH_OPERATIONS); this one has ${req.body.length}`,
-            extensions: { code: "BAD_USER_INPUT", limit: "MAX_BATCH_OPERATIONS" },
-          },
-        ],
-      });
-      return;
+      const message = `A batch may hold at most ${maxOperations} operations (MAX_BATCH_OPERATIONS); this one has ${req.body.length}`;
+      return sendError(res, new HttpError("BAD_USER_INPUT", message, { limit: "MAX_BATCH_OPERATIONS" }));
     }
     next();
   };

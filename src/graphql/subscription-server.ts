@@ -192,5 +192,9 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { dispos
     },
     wsServer,
   );
-  return { dispose: async () => await server.dispose() };
+  return {
+    dispose: async () => {
+      await server.dispose();
+    },
+  };
 }

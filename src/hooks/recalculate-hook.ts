@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { Db } from "../db/client.js";
-import { AppError } from "../lib/errors.js";
+import { AppError, unauthenticated } from "../lib/errors.js";
 import { sendError } from "../lib/http-error.js";
 import type { RunService } from "../modules/run/run.service.js";
 import { resolveHookUsers } from "./hook-users.js";
@@ -29,37 +29,30 @@ export function recalculateHook(deps: RecalculateHookDeps): Router {
   const router = express.Router();
   router.post("/hooks/recalculate", express.raw({ type: () => true, limit: BODY_LIMIT }), async (req: Request, res: Response) => {
     const { secret } = deps;
-    if (secret === undefined) return sendError(res, 404, "NOT_FOUND", "Webhooks are off: set WEBHOOK_SECRET to turn them on");
+    if (secret === undefined) {
+      return sendError(res, new AppError("NOT_FOUND", "Webhooks are off: set WEBHOOK_SECRET to turn them on"));
+    }
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!signatureMatches(body, req.headers, secret)) {
-      return sendError(
-        res,
-        401,
-        "UNAUTHENTICATED",
-        "Missing or wrong signature (X-Hub-Signature-256: sha256=<HMAC of the body>)",
-      );
+      return sendError(res, unauthenticated("Missing or wrong signature (X-Hub-Signature-256: sha256=<HMAC of the body>)"));
     }
     let json: unknown;
     try {
       json = JSON.parse(body.toString("utf8"));
     } catch {
-      return sendError(res, 400, "BAD_USER_INPUT", "The body is not JSON");
+      return sendError(res, new AppError("BAD_USER_INPUT", "The body is not JSON"));
     }
     const parsed = parseHookBody(json);
-    if (parsed.kind === "invalid") return sendError(res, 400, "BAD_USER_INPUT", parsed.message);
+    if (parsed.kind === "invalid") return sendError(res, new AppError("BAD_USER_INPUT", parsed.message));
     if (parsed.kind === "ignored") return res.status(200).json({ status: "ignored", reason: parsed.reason });
 
     const { request } = parsed;
     const today = deps.today();
     if (request.periodContaining !== undefined && request.periodContaining > today) {
-      return sendError(res, 400, "BAD_USER_INPUT", "periodContaining must be today or earlier");
+      return sendError(res, new AppError("BAD_USER_INPUT", "periodContaining must be today or earlier"));
     }
-    try {
-      if (request.kpiDefinitionId !== undefined) await deps.runs.calculableDefinition(request.kpiDefinitionId);
-    } catch (error) {
-      if (error instanceof AppError) return sendError(res, 400, error.code, error.message);
-      throw error;
-    }
+    // An unknown definition is NOT_FOUND (404), a MANUAL one BAD_USER_INPUT (400): the handler below answers.
+    if (request.kpiDefinitionId !== undefined) await deps.runs.calculableDefinition(request.kpiDefinitionId);
     const users = await resolveHookUsers(deps.db.$client, request);
     if (users.userIds.length === 0) {
       return res
@@ -79,10 +72,9 @@ export function recalculateHook(deps: RecalculateHookDeps): Router {
     req.log.info({ runId: run.id, users: users.userIds.length }, "webhook queued a recalculation");
     res.status(202).json({ status: "queued", runId: String(run.id), users: users.userIds.length, unmatched: users.unmatched });
   });
-  // Before the app's handler, whose message names the GraphQL body limit.
-  router.use("/hooks", (error: Error & { type?: string }, _req: Request, res: Response, next: NextFunction) => {
-    if (error.type === "entity.too.large") return sendError(res, 413, "BAD_USER_INPUT", `The body is larger than ${BODY_LIMIT}`);
-    next(error);
+  // Every error of the hook, before the app's handler, whose message for a large body names the GraphQL limit.
+  router.use("/hooks", (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    sendError(res, error, { tooLarge: `The body is larger than ${BODY_LIMIT}` });
   });
   return router;
 }

@@ -2,7 +2,7 @@ import { Agenda, exponential, type Job } from "agenda";
 import type pg from "pg";
 import type { Db } from "../db/client.js";
 import { ensureMeasurementPartitions } from "../db/partitions.js";
-import { isDatabaseUnavailable } from "../db/unavailable.js";
+import { isDatabaseUnavailable } from "../lib/unavailable.js";
 import { inTransaction } from "../db/transaction.js";
 import type { RunIssue } from "../db/schema/index.js";
 import type { CalculableDefinition, Calculator } from "../engine/calculator.js";

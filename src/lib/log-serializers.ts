@@ -1,5 +1,5 @@
 import { stdSerializers } from "pino";
-import { isDatabaseUnavailable } from "../db/unavailable.js";
+import { isDatabaseUnavailable } from "./unavailable.js";
 
 /** Fields of database errors that can quote the values of a statement (pg: detail "Key (email)=(…)", where). */
 const VALUE_FIELDS = ["params", "parameters", "detail", "where", "internalQuery"];

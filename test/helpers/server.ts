@@ -1,5 +1,5 @@
 import { inject } from "vitest";
-import { startServer, type RunningServer } from "../../src/app.js";
+import { startServer, type RunningServer } from "../../src/server/start-server.js";
 import { JwtService } from "../../src/auth/jwt.js";
 import { loadConfig, type Config } from "../../src/config/config.js";
 import { createDb, createPool, type Database } from "../../src/db/client.js";

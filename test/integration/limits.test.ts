@@ -202,6 +202,8 @@ describe("request bodies (BODY_LIMIT)", () => {
     const error = firstError(body);
     expect(error.extensions?.code).toBe("BAD_USER_INPUT");
     expect(JSON.stringify(body)).not.toMatch(/SyntaxError|stack|at JSON\.parse/);
+    // The app's last error handler answers it, in the one error shape of every route.
+    expect(body).toEqual({ errors: [{ message: "Malformed request body", extensions: { code: "BAD_USER_INPUT" } }] });
   });
 });
 
@@ -364,7 +366,8 @@ describe("routing", () => {
   it("answers an unknown route with 404", async () => {
     const get = await fetch(`${server.url}/no-such-route`);
     expect(get.status).toBe(404);
-    expect(await get.json()).toEqual({ error: "Not found" });
+    // The one error shape of every route, GraphQL's.
+    expect(await get.json()).toEqual({ errors: [{ message: "Not found", extensions: { code: "NOT_FOUND" } }] });
     const post = await fetch(`${server.url}/api/graphql`, {
       method: "POST",
       body: "{}",

@@ -64,7 +64,9 @@ describe("GET /metrics with METRICS_TOKEN set", () => {
       const response = await scrape(authorization);
       expect(response.status, String(authorization)).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe('Bearer realm="metrics"');
-      expect(await response.text()).not.toContain("kpi_");
+      const text = await response.text();
+      expect(text).not.toContain("kpi_");
+      expect(JSON.parse(text)).toMatchObject({ errors: [{ extensions: { code: "UNAUTHENTICATED" } }] });
     }
     // The scheme is case-insensitive (RFC 9110).
     expect((await scrape(`bearer ${METRICS_TOKEN}`)).status).toBe(200);

@@ -246,8 +246,9 @@ describe("POST /hooks/recalculate", () => {
         "BAD_USER_INPUT",
       ]),
     ];
+    // NOT_FOUND is 404 here as on every REST route (it was 400 before issue 13's one error mapping).
     const unknownDefinition = JSON.stringify({ userIds: [alice.id], kpiDefinitionId: 999999 });
-    cases.push([unknownDefinition, { "x-hub-signature-256": sign(unknownDefinition, SECRET) }, 400, "NOT_FOUND"]);
+    cases.push([unknownDefinition, { "x-hub-signature-256": sign(unknownDefinition, SECRET) }, 404, "NOT_FOUND"]);
     const huge = JSON.stringify({ userIds: [alice.id], padding: "x".repeat(70_000) });
     cases.push([huge, { "x-hub-signature-256": sign(huge, SECRET) }, 413, "BAD_USER_INPUT"]);
     for (const [body, headers, status, code] of cases) {

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { buildBareSchema, printSortedSchema } from "../../src/graphql/schema.js";
+import { buildBareSchema, printSortedSchema } from "../../src/server/schema.js";
 
 const run = promisify(execFile);
 // The contract sits beside the project (../shared); a clone elsewhere finds it through CONTRACT_CHECKER

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { parse, validate, type GraphQLSchema } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildBareSchema } from "../../src/graphql/schema.js";
+import { buildBareSchema } from "../../src/server/schema.js";
 
 /**
  * Every ```graphql block of the README and docs/ is an operation that must stay valid against the

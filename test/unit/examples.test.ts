@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { parse, validate } from "graphql";
 import { describe, expect, it } from "vitest";
-import { buildBareSchema } from "../../src/graphql/schema.js";
+import { buildBareSchema } from "../../src/server/schema.js";
 
 const folder = new URL("../../examples/operations/", import.meta.url);
 

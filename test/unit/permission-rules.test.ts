@@ -2,7 +2,7 @@ import { getNamedType, isObjectType, type GraphQLObjectType, type GraphQLSchema 
 import { allow, and, chain, deny, not, or, race, type IRule } from "graphql-shield";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PubSub } from "type-graphql";
-import { buildBareSchema, buildServedSchema } from "../../src/graphql/schema.js";
+import { buildBareSchema, buildServedSchema } from "../../src/server/schema.js";
 import { AppError } from "../../src/lib/errors.js";
 import { Access } from "../../src/permissions/access.js";
 import { ruleTree } from "../../src/permissions/rules.js";

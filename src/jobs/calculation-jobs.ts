@@ -5,12 +5,12 @@ import { ensureMeasurementPartitions } from "../db/partitions.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { inTransaction } from "../db/transaction.js";
 import type { RunIssue } from "../db/schema/index.js";
-import type { CalculableDefinition, Calculator } from "../engine/calculator.js";
+import type { CalculableDefinition, Calculator } from "../engine/calculator/calculator.js";
 import type { QueryRunner } from "../engine/query/query-runner.js";
 import type { Logger } from "../lib/logger.js";
 import type { LivePubSub } from "../live/topics.js";
-import { calculateAssignments, type CalculableAssignment } from "../modules/calculation/batch-calculation.js";
-import { upsertMeasurements } from "../modules/calculation/measurement-writer.js";
+import { calculateAssignments, type CalculableAssignment } from "../engine/batch/batch-calculation.js";
+import { upsertMeasurements } from "../engine/batch/measurement-writer.js";
 import { todayIn } from "../scoring/periods.js";
 import { planRun, runPeriods } from "./run-planner.js";
 import {
@@ -26,7 +26,7 @@ import {
   releaseBatch,
 } from "./run-store.js";
 import type { JobStore, QueueDepth } from "./job-store.js";
-import { definitionStages } from "./stages.js";
+import { definitionStages } from "../engine/batch/stages.js";
 import { periodForScheduledRun, snapshotDateFor, type Schedule } from "./schedule.js";
 import { writeSnapshots } from "./snapshots.js";
 import { createRun } from "./runs.js";

@@ -1,7 +1,7 @@
 import type { TargetTypeValue } from "../../db/schema/index.js";
-import type { Calculator, CalculableDefinition } from "../../engine/calculator.js";
-import { CalculationError, type SourceResult } from "../../engine/outcome.js";
-import type { QueryRunner } from "../../engine/query/query-runner.js";
+import type { Calculator, CalculableDefinition } from "../calculator/calculator.js";
+import { CalculationError, type SourceResult } from "../outcome.js";
+import type { QueryRunner } from "../query/query-runner.js";
 import type { Period } from "../../scoring/periods.js";
 import { calculatedMeasurement, type MeasurementWrite } from "./measurement-writer.js";
 import { prefetchQueries, type PrefetchedQueries } from "./query-prefetch.js";

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { TargetTypeValue } from "../../db/schema/index.js";
-import type { SourceResult } from "../../engine/outcome.js";
+import type { SourceResult } from "../outcome.js";
 import { achievementPercentage } from "../../scoring/achievement.js";
 import type { Period } from "../../scoring/periods.js";
 

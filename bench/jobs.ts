@@ -45,7 +45,7 @@ import {
 import { loadConfig } from "../src/config/config.js";
 import { createDb, createPool } from "../src/db/client.js";
 import { JOB } from "../src/jobs/calculation-jobs.js";
-import { createRun } from "../src/jobs/runs.js";
+import { createRun } from "../src/modules/run/run.store.js";
 import { createLogger } from "../src/lib/logger.js";
 import { latestCompletedPeriod, todayIn, type Period } from "../src/scoring/periods.js";
 import { createServices } from "../src/services.js";

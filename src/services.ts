@@ -22,7 +22,7 @@ import { SourceConnections } from "./engine/query/source-connections.js";
 import { kpiValueForPeriod } from "./modules/calculation/calculation.store.js";
 import { CalculationService } from "./modules/calculation/calculation.service.js";
 import { CalculationJobs } from "./jobs/calculation-jobs.js";
-import type { StoredMeasurement } from "./jobs/dependents.js";
+import type { StoredMeasurement } from "./modules/run/dependents.store.js";
 import { ALERT_JOB, AlertJobs } from "./alerts/alert-jobs.js";
 import { Notifier } from "./alerts/notifier.js";
 import { AlertService } from "./modules/alert/alert.service.js";

@@ -12,7 +12,7 @@ import type { LivePubSub } from "../live/topics.js";
 import { calculateAssignments, type CalculableAssignment } from "../engine/batch/batch-calculation.js";
 import { upsertMeasurements } from "../engine/batch/measurement-writer.js";
 import { todayIn } from "../scoring/periods.js";
-import { planRun, runPeriods } from "./run-planner.js";
+import { planRun, runPeriods } from "../modules/run/run-planner.js";
 import {
   batchAssignments,
   batchNumbersToRun,
@@ -24,12 +24,12 @@ import {
   msUntilStale,
   refreshRun,
   releaseBatch,
-} from "./run-store.js";
+} from "../modules/run/run.store.js";
 import type { JobStore, QueueDepth } from "./job-store.js";
 import { definitionStages } from "../engine/batch/stages.js";
 import { periodForScheduledRun, snapshotDateFor, type Schedule } from "./schedule.js";
-import { writeSnapshots } from "./snapshots.js";
-import { createRun } from "./runs.js";
+import { writeSnapshots } from "../modules/score/snapshot.store.js";
+import { createRun } from "../modules/run/run.store.js";
 
 export const JOB = {
   plan: "kpi:plan-run",

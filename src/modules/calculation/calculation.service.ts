@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client.js";
-import type { StoredMeasurement } from "../../jobs/dependents.js";
+import type { StoredMeasurement } from "../run/dependents.store.js";
 import { ensureMeasurementPartitions } from "../../db/partitions.js";
 import { kpiMeasurements, type AggregationPeriodValue, type KpiDefinitionRow } from "../../db/schema/index.js";
 import type { Calculator } from "../../engine/calculator/calculator.js";

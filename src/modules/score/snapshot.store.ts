@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { overallScore } from "../scoring/overall-score.js";
+import { overallScore } from "../../scoring/overall-score.js";
 
 interface ScoredRow {
   userId: number;

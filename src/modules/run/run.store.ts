@@ -1,10 +1,49 @@
+import { desc, eq } from "drizzle-orm";
 import type pg from "pg";
-import type { AggregationPeriodValue, RunIssue, RunSelection, RunStatusValue, TargetTypeValue } from "../db/schema/index.js";
+import type { Db } from "../../db/client.js";
+import {
+  calculationRuns,
+  type AggregationPeriodValue,
+  type CalculationRunRow,
+  type RunIssue,
+  type RunSelection,
+  type RunStatusValue,
+  type TargetTypeValue,
+} from "../../db/schema/index.js";
 
 /**
- * SQL of calculation runs and their batches. Every write a batch makes is idempotent (upserts and
+ * The data of calculation runs and their batches, for the service that requests and reads runs and
+ * for the jobs that plan and calculate them. Every write a batch makes is idempotent (upserts and
  * "set to" updates), so a batch retried after a crash changes nothing that already succeeded.
  */
+
+export interface NewRun {
+  trigger: string;
+  selection: RunSelection;
+  periodContaining: string | null;
+  today: string;
+  requestedBy: number | null;
+}
+
+export async function createRun(db: Db, run: NewRun): Promise<CalculationRunRow> {
+  const [row] = await db.insert(calculationRuns).values(run).returning();
+  return row!;
+}
+
+export async function findRun(db: Db, id: number): Promise<CalculationRunRow | undefined> {
+  const [row] = await db.select().from(calculationRuns).where(eq(calculationRuns.id, id));
+  return row;
+}
+
+/** Newest first; only those `requestedBy` asked for when given. */
+export function listRuns(db: Db, limit: number, requestedBy?: number): Promise<CalculationRunRow[]> {
+  return db
+    .select()
+    .from(calculationRuns)
+    .where(requestedBy === undefined ? undefined : eq(calculationRuns.requestedBy, requestedBy))
+    .orderBy(desc(calculationRuns.createdAt), desc(calculationRuns.id))
+    .limit(limit);
+}
 
 /** Errors kept per run: enough to act on, bounded so a run over 50,000 failing users stays small. */
 export const MAX_RUN_ISSUES = 1000;

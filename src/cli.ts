@@ -141,7 +141,7 @@ async function calculate(
         today,
         requestedBy: null,
       });
-      await services.jobs.queueRun(run.id);
+      await services.jobs.enqueuePlan(run.id);
       runs.push(run.id);
     }
     await services.jobs.start();

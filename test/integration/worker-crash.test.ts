@@ -151,7 +151,7 @@ async function queueRun(services: Services, selection: { userKpiIds: number[] })
     today: todayIn("UTC"),
     requestedBy: null,
   });
-  await services.jobs.queueRun(run.id);
+  await services.jobs.enqueuePlan(run.id);
   return run.id;
 }
 

@@ -89,3 +89,26 @@ export async function calculateAssignments(
   await Promise.all(Array.from({ length: Math.min(options.concurrency, assignments.length) }, worker));
   return results;
 }
+
+/**
+ * Calculates assignments stage by stage (definitionStages): a formula over another KPI runs after
+ * that KPI's stage is stored, so it reads this run's value. `afterStage` stores a stage's results
+ * before the next stage starts.
+ */
+export async function calculateInStages<A extends CalculableAssignment & { stage: number }>(
+  calculator: Calculator,
+  queries: QueryRunner,
+  assignments: readonly A[],
+  options: {
+    concurrency: number;
+    afterEach?: (done: number) => Promise<void> | void;
+    afterStage: (results: (AssignmentResult & { assignment: A })[]) => Promise<void>;
+  },
+): Promise<void> {
+  const maxStage = assignments.reduce((max, a) => Math.max(max, a.stage), 0);
+  for (let stage = 0; stage <= maxStage; stage++) {
+    const inStage = assignments.filter((a) => a.stage === stage);
+    const results = await calculateAssignments(calculator, queries, inStage, options);
+    await options.afterStage(results as (AssignmentResult & { assignment: A })[]);
+  }
+}

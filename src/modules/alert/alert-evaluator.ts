@@ -1,6 +1,8 @@
+import { eq } from "drizzle-orm";
 import type pg from "pg";
-import { aggregationPeriod, type AlertRuleRow } from "../db/schema/index.js";
-import { addDays, latestCompletedPeriod, shiftPeriod } from "../scoring/periods.js";
+import type { Db } from "../../db/client.js";
+import { aggregationPeriod, alertRules, type AlertRuleRow } from "../../db/schema/index.js";
+import { addDays, latestCompletedPeriod, shiftPeriod } from "../../scoring/periods.js";
 
 /** Rule defaults, as the product design states them. */
 export const RULE_DEFAULTS = {
@@ -8,6 +10,11 @@ export const RULE_DEFAULTS = {
   missing_measurement: { graceDays: 0 },
   score_drop: { threshold: 10 },
 } as const;
+
+/** The rules an evaluation judges. */
+export function activeRules(db: Db): Promise<AlertRuleRow[]> {
+  return db.select().from(alertRules).where(eq(alertRules.isActive, true));
+}
 
 export interface Evaluation {
   raised: number[];

@@ -10,6 +10,7 @@ import {
   type RunStatusValue,
   type TargetTypeValue,
 } from "../../db/schema/index.js";
+import { assignmentActive } from "../../db/conditions.js";
 
 /**
  * The data of calculation runs and their batches, for the service that requests and reads runs and
@@ -57,7 +58,10 @@ export interface CandidateAssignment {
   endDate: string | null;
 }
 
-/** Active assignments of active non-manual definitions within the selection, ordered by user. */
+/**
+ * Active assignments of active users and non-manual definitions within the selection, ordered by
+ * user. Their dates are judged per period by the planner (assignmentCovers, overlapsPeriod's twin).
+ */
 export async function candidateAssignments(pool: pg.Pool, selection: RunSelection): Promise<CandidateAssignment[]> {
   const result = await pool.query<CandidateAssignment>(
     `SELECT uk.id AS "userKpiId", uk.user_id AS "userId", uk.kpi_definition_id AS "kpiDefinitionId",
@@ -65,7 +69,7 @@ export async function candidateAssignments(pool: pg.Pool, selection: RunSelectio
      FROM user_kpis uk
      JOIN kpi_definitions kd ON kd.id = uk.kpi_definition_id
      JOIN users u ON u.id = uk.user_id
-     WHERE uk.is_active AND kd.is_active AND u.is_active AND kd.calculation_type <> 'manual'
+     WHERE ${assignmentActive("uk", "kd", "u")} AND kd.calculation_type <> 'manual'
        AND ($1::int[] IS NULL OR uk.id = ANY($1::int[]))
        AND ($2::int IS NULL OR uk.kpi_definition_id = $2::int)
        AND ($3::int IS NULL OR uk.user_id IN (SELECT user_id FROM team_members WHERE team_id = $3::int))

@@ -9,16 +9,16 @@ import { createMigratedDatabase, databaseCpuMs, databaseUrl } from "./bench-data
 import { createDb, createPool } from "../src/db/client.js";
 import { ensureMeasurementPartitions } from "../src/db/partitions.js";
 import { AdapterRegistry } from "../src/engine/adapters/adapter.js";
-import { Calculator, type CalculableDefinition } from "../src/engine/calculator.js";
+import { Calculator, type CalculableDefinition } from "../src/engine/calculator/calculator.js";
 import { QueryRunner } from "../src/engine/query/query-runner.js";
 import { SourceConnections } from "../src/engine/query/source-connections.js";
 import { kpiValueForPeriod } from "../src/modules/calculation/calculation.store.js";
-import { upsertMeasurements } from "../src/modules/calculation/measurement-writer.js";
+import { upsertMeasurements } from "../src/engine/batch/measurement-writer.js";
 import {
   calculateAssignments,
   type AssignmentOutcome,
   type CalculableAssignment,
-} from "../src/modules/calculation/batch-calculation.js";
+} from "../src/engine/batch/batch-calculation.js";
 import type { Period } from "../src/scoring/periods.js";
 
 export const USERS = Number(process.env.BENCH_USERS ?? 10_000);

@@ -44,8 +44,8 @@ import {
 } from "./calc-dataset.js";
 import { loadConfig } from "../src/config/config.js";
 import { createDb, createPool } from "../src/db/client.js";
-import { JOB } from "../src/jobs/calculation-jobs.js";
-import { createRun } from "../src/jobs/runs.js";
+import { JOB } from "../src/jobs/job-names.js";
+import { createRun } from "../src/modules/run/run.store.js";
 import { createLogger } from "../src/lib/logger.js";
 import { latestCompletedPeriod, todayIn, type Period } from "../src/scoring/periods.js";
 import { createServices } from "../src/services.js";
@@ -248,7 +248,7 @@ async function jobsMode(name: string, workers: number, period: Period, engine: E
     const before = await Promise.all(started.map(report));
     const databaseCpu = await databaseCpuMs(pool);
     const clock = performance.now();
-    await services.jobs.queueRun(run.id);
+    await services.jobs.enqueuePlan(run.id);
     let row: RunRow;
     for (;;) {
       row = (

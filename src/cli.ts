@@ -6,8 +6,8 @@ import { AppError } from "./lib/errors.js";
 import { findUserByEmail } from "./modules/user/user.store.js";
 import { UserService } from "./modules/user/user.service.js";
 import { isDatabaseEmpty, seedDemo } from "./seed/demo.js";
-import { backfillRuns } from "./jobs/backfill.js";
-import { createRun, findRun } from "./jobs/runs.js";
+import { backfillRuns } from "./modules/run/backfill.js";
+import { createRun, findRun } from "./modules/run/run.store.js";
 import { createLogger } from "./lib/logger.js";
 import { JOBS_DRAIN_MS } from "./lib/shutdown.js";
 import { todayIn } from "./scoring/periods.js";
@@ -142,7 +142,7 @@ async function calculate(
         today,
         requestedBy: null,
       });
-      await services.jobs.queueRun(run.id);
+      await services.jobs.enqueuePlan(run.id);
       runs.push(run.id);
     }
     await services.jobs.start();

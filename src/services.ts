@@ -14,17 +14,17 @@ import { AircallAdapter } from "./engine/adapters/aircall.adapter.js";
 import { GoogleWorkspaceAdapter } from "./engine/adapters/google-workspace.adapter.js";
 import { HttpJsonAdapter } from "./engine/adapters/http.adapter.js";
 import { IntercomAdapter } from "./engine/adapters/intercom.adapter.js";
-import { Calculator } from "./engine/calculator.js";
-import { DefinitionChecker } from "./engine/definition-checker.js";
+import { Calculator } from "./engine/calculator/calculator.js";
+import { DefinitionChecker } from "./engine/calculator/definition-checker.js";
 import { existingDefinitionIds, formulaGraph } from "./modules/definition/definition.store.js";
 import { QueryRunner } from "./engine/query/query-runner.js";
 import { SourceConnections } from "./engine/query/source-connections.js";
 import { kpiValueForPeriod } from "./modules/calculation/calculation.store.js";
 import { CalculationService } from "./modules/calculation/calculation.service.js";
-import { CalculationJobs } from "./jobs/calculation-jobs.js";
-import type { StoredMeasurement } from "./jobs/dependents.js";
-import { ALERT_JOB, AlertJobs } from "./alerts/alert-jobs.js";
-import { Notifier } from "./alerts/notifier.js";
+import { Jobs } from "./jobs/jobs.js";
+import { JOB } from "./jobs/job-names.js";
+import type { StoredMeasurement } from "./modules/run/dependents.store.js";
+import { Notifier } from "./modules/alert/alert-notifier.js";
 import { AlertService } from "./modules/alert/alert.service.js";
 import type { JobStore } from "./jobs/job-store.js";
 import { MongoJobStore } from "./jobs/mongo-job-store.js";
@@ -67,19 +67,19 @@ export function createServices(
     publicUrl: config.publicUrl,
     outbound: config.outbound,
   });
-  const alertJobs = new AlertJobs({ db, notifier, today, log: options.log, live: live.pubSub }, config.alerts);
-  const jobs = new CalculationJobs(
+  const jobs = new Jobs(
     {
       db,
       calculator,
       queries,
+      notifier,
+      today,
       log: options.log,
       store: createJobStore(db, config.jobs, options),
       metrics: options.metrics,
-      extensions: [alertJobs],
       live: live.pubSub,
     },
-    { ...config.jobs, timeZone: config.scoring.timeZone, scoreCap: config.scoring.scoreCap },
+    { ...config.jobs, timeZone: config.scoring.timeZone, scoreCap: config.scoring.scoreCap, alerts: config.alerts },
   );
   const runs = new RunService(db, jobs, today);
   // The entry is committed whatever happens here: a recalculation or an alert check that cannot be
@@ -92,7 +92,7 @@ export function createServices(
       .catch((error: unknown) => options.log.error({ err: error, ...stored }, "could not queue the dependent formula KPIs"));
     if (stored.actorId !== null) {
       await jobs
-        .enqueue(ALERT_JOB.evaluate, { userIds: [stored.userId] })
+        .enqueue(JOB.evaluateAlerts, { userIds: [stored.userId] })
         .catch((error: unknown) => options.log.error({ err: error, ...stored }, "could not queue the alert check"));
     }
   };
@@ -101,7 +101,6 @@ export function createServices(
     jobs,
     runs,
     alerts: new AlertService(db, config.outbound),
-    alertJobs,
     live,
     /** Closes what the services opened themselves (live events, source database pools, a MongoDB job store's client). */
     close: async () => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isNetwork, type OutboundPolicy } from "../lib/outbound-policy.js";
-import { cronProblem, DEFAULT_SCHEDULE, type Schedule } from "../jobs/schedule.js";
+import { cronProblem, DEFAULT_SCHEDULE, type Schedule } from "./schedule.js";
 
 const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })

@@ -5,7 +5,7 @@ import { sendError } from "../lib/http-error.js";
 import type { RunService } from "../modules/run/run.service.js";
 import { resolveHookUsers } from "./hook-users.js";
 import { parseHookBody } from "./recalculate-request.js";
-import { signatureMatches } from "./signature.js";
+import { signatureMatches } from "../lib/signature.js";
 
 export interface RecalculateHookDeps {
   /** WEBHOOK_SECRET; without it the endpoint answers 404. */

@@ -16,7 +16,7 @@ import { achievementPercentage } from "../scoring/achievement.js";
 import { demoAdmin, demoTeams } from "./demo-data.js";
 import { seedDemoSources } from "./demo-sources.js";
 import { additiveUnit } from "../modules/definition/definition.service.js";
-import { writeSnapshots } from "../jobs/snapshots.js";
+import { writeSnapshots } from "../modules/score/snapshot.store.js";
 import { addDays } from "../scoring/periods.js";
 
 export const DEMO_MONTHS = 6;

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
-import { JOB } from "../../src/jobs/calculation-jobs.js";
+import { JOB } from "../../src/jobs/job-names.js";
 import { userKpis, type KpiDefinitionRow, type UserKpiRow } from "../../src/db/schema/index.js";
 import { addDays, latestCompletedPeriod, shiftPeriod, todayIn, type Period } from "../../src/scoring/periods.js";
 import { RECORD } from "../helpers/calculation.js";
@@ -157,7 +157,7 @@ async function createRule(input: Record<string, unknown>): Promise<string> {
   return res.data!.createAlertRule.id;
 }
 
-const evaluate = () => server.running.services.alertJobs.evaluate(null);
+const evaluate = () => server.running.services.jobs.evaluateAlerts.run(null);
 
 async function alertsOf(ruleId: string, token = admin) {
   const res = await server.gql(ALERTS, { teamId: String(world.team.id) }, token);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { CalculableDefinition } from "../../src/engine/calculator.js";
+import type { CalculableDefinition } from "../../src/engine/calculator/calculator.js";
 import { CalculationError, type CalculationSubject, type SourceResult } from "../../src/engine/outcome.js";
 import { QueryRunner, type BatchResult } from "../../src/engine/query/query-runner.js";
 import { SourceConnections } from "../../src/engine/query/source-connections.js";
 import { createPool } from "../../src/db/client.js";
-import { prefetchQueries } from "../../src/modules/calculation/query-prefetch.js";
+import { prefetchQueries } from "../../src/engine/batch/query-prefetch.js";
 import { sourceTable } from "../helpers/calculation.js";
 
 /**

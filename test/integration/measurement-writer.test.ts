@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { createDb, createPool } from "../../src/db/client.js";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
 import { kpiMeasurements, userKpis } from "../../src/db/schema/index.js";
-import { upsertMeasurements, type MeasurementWrite } from "../../src/modules/calculation/measurement-writer.js";
+import { upsertMeasurements, type MeasurementWrite } from "../../src/engine/batch/measurement-writer.js";
 import { buildDefinition, buildUser } from "../helpers/factories.js";
 
 const pool = createPool(inject("databaseUrl"), 2);

@@ -3,7 +3,7 @@ import { MongoClient, ObjectId, type Collection } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
 import { userKpis, type UserRow } from "../../src/db/schema/index.js";
-import { JOB } from "../../src/jobs/calculation-jobs.js";
+import { JOB } from "../../src/jobs/job-names.js";
 import { MONGO_JOBS_COLLECTION } from "../../src/jobs/mongo-job-store.js";
 import { CREATE, definitionInput, lastMonth } from "../helpers/calculation.js";
 import { buildUser } from "../helpers/factories.js";

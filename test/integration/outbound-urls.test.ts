@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AlertNotice } from "../../src/alerts/deliveries.js";
-import { Notifier } from "../../src/alerts/notifier.js";
+import type { AlertNotice } from "../../src/modules/alert/alert-delivery.store.js";
+import { Notifier } from "../../src/modules/alert/alert-notifier.js";
 import { PUBLIC_ONLY } from "../../src/lib/outbound-policy.js";
 import { startServerWithRoles, type RoleWorld } from "../helpers/roles.js";
 import type { TestServer } from "../helpers/server.js";

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
 import { userExternalIds, userKpis, type UserRow } from "../../src/db/schema/index.js";
-import { sign } from "../../src/hooks/signature.js";
+import { sign } from "../../src/lib/signature.js";
 import { periodContaining, todayIn } from "../../src/scoring/periods.js";
 import { CREATE, definitionInput, lastMonth, RECORD } from "../helpers/calculation.js";
 import { buildUser } from "../helpers/factories.js";

@@ -8,7 +8,7 @@ import { loadConfig } from "../../src/config/config.js";
 import { createDb, createPool, type Db } from "../../src/db/client.js";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
 import { userExternalIds, userKpis } from "../../src/db/schema/index.js";
-import { createRun, findRun } from "../../src/jobs/runs.js";
+import { createRun, findRun } from "../../src/modules/run/run.store.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { todayIn } from "../../src/scoring/periods.js";
 import { createServices, type Services } from "../../src/services.js";
@@ -151,7 +151,7 @@ async function queueRun(services: Services, selection: { userKpiIds: number[] })
     today: todayIn("UTC"),
     requestedBy: null,
   });
-  await services.jobs.queueRun(run.id);
+  await services.jobs.enqueuePlan(run.id);
   return run.id;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateRule } from "../../src/alerts/rule-validation.js";
+import { validateRule } from "../../src/modules/alert/alert-rules.js";
 import { AppError } from "../../src/lib/errors.js";
 
 const refusal = (run: () => unknown): { field?: unknown; message: string } => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backfillRuns } from "../../src/jobs/backfill.js";
+import { backfillRuns } from "../../src/modules/run/backfill.js";
 
 const TODAY = "2026-11-30";
 

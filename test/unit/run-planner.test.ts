@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunkByUser, runPeriod, runPeriods } from "../../src/jobs/run-planner.js";
+import { chunkByUser, runPeriod, runPeriods } from "../../src/modules/run/run-planner.js";
 
 const KINDS = ["daily", "weekly", "monthly", "quarterly"] as const;
 

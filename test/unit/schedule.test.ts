@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AggregationPeriodValue } from "../../src/db/schema/index.js";
-import { cronProblem, DEFAULT_SCHEDULE, nextFireTimes, periodForScheduledRun, snapshotDateFor } from "../../src/jobs/schedule.js";
+import { cronProblem, DEFAULT_SCHEDULE, nextFireTimes } from "../../src/config/schedule.js";
+import { periodForScheduledRun, snapshotDateFor } from "../../src/jobs/schedules.js";
 
 const ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Pacific/Auckland"] as const;
 

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MAX_HOOK_USERS, parseHookBody } from "../../src/hooks/recalculate-request.js";
-import { sign, signatureMatches } from "../../src/hooks/signature.js";
+import { sign, signatureMatches } from "../../src/lib/signature.js";
 
 const SECRET = "a-secret-of-some-length-0123456789";
 

@@ -11,7 +11,7 @@ import {
   type AlertKindValue,
   type TeamNotificationSettingsRow,
 } from "../../db/schema/index.js";
-import { validateRule, type RuleFields } from "../../alerts/rule-validation.js";
+import { validateRule, type RuleFields } from "./alert-rules.js";
 import { badInput, conflict, forbidden, notFound, requireText } from "../../lib/errors.js";
 import type { Access } from "../../permissions/access.js";
 import { appendAudit } from "../audit/audit.store.js";
@@ -150,7 +150,8 @@ export class AlertService {
   ): Promise<TeamNotificationSettingsRow> {
     await this.requireTeam(teamId);
     const values: Partial<TeamNotificationSettingsRow> = {};
-    if (input.webhookUrl !== undefined) values.webhookUrl = input.webhookUrl === null ? null : webhookUrl(input.webhookUrl, this.outbound);
+    if (input.webhookUrl !== undefined)
+      values.webhookUrl = input.webhookUrl === null ? null : webhookUrl(input.webhookUrl, this.outbound);
     if (input.webhookSecret != null) {
       if (input.webhookSecret.length < 16) throw badInput("webhookSecret", "must be at least 16 characters");
       values.webhookSecret = input.webhookSecret;

@@ -1,14 +1,15 @@
 import { and, eq, ne, sql, type SQL } from "drizzle-orm";
 import { anyOf } from "../../db/any-of.js";
 import type { DbOrTx } from "../../db/client.js";
+import { activeAssignmentAsOf } from "../../db/conditions.js";
 import { kpiDefinitions, userKpis, type KpiDefinitionRow, type UserKpiRow } from "../../db/schema/index.js";
 
 /**
  * An assignment is active while its flag is on, its definition is not archived and it has not
- * ended by `today`. Future assignments count as active: they are assigned, just not yet measured.
+ * ended by `today`. Future assignments count as active: they are assigned, just not yet measured
+ * (db/conditions.ts: assignmentActive and assignedAsOf).
  */
-export const activeAssignment = (today: string): SQL =>
-  sql`${userKpis.isActive} AND ${kpiDefinitions.isActive} AND (${userKpis.endDate} IS NULL OR ${userKpis.endDate} >= ${today})`;
+export const activeAssignment = (today: string): SQL => activeAssignmentAsOf(today);
 
 export async function findUserKpi(db: DbOrTx, id: number): Promise<UserKpiRow | undefined> {
   const [row] = await db.select().from(userKpis).where(eq(userKpis.id, id));

@@ -1,8 +1,8 @@
 import type { Db } from "../../db/client.js";
-import type { StoredMeasurement } from "../../jobs/dependents.js";
+import type { StoredMeasurement } from "../run/dependents.store.js";
 import { ensureMeasurementPartitions } from "../../db/partitions.js";
 import { kpiMeasurements, type AggregationPeriodValue, type KpiDefinitionRow } from "../../db/schema/index.js";
-import type { Calculator } from "../../engine/calculator.js";
+import type { Calculator } from "../../engine/calculator/calculator.js";
 import { CalculationError, type SourceResult } from "../../engine/outcome.js";
 import { AppError, badInput, notFound } from "../../lib/errors.js";
 import { assignmentCovers, isCalendarDate, latestCompletedPeriod, periodContaining, type Period } from "../../scoring/periods.js";
@@ -13,7 +13,7 @@ import { toMeasurement } from "../measurement/measurement.service.js";
 import type { KpiMeasurement } from "../measurement/measurement.type.js";
 import { findUser } from "../user/user.store.js";
 import { externalIdsOf } from "./calculation.store.js";
-import { calculatedMeasurement } from "./measurement-writer.js";
+import { calculatedMeasurement } from "../../engine/batch/measurement-writer.js";
 import { CalculationOutcome, type CalculationPreview } from "./calculation.type.js";
 
 /** Runs the engine for one assignment or one unsaved definition, and stores what it gives. */

@@ -10,7 +10,7 @@ import {
 } from "../../db/schema/index.js";
 import { conflict, conflictOnUnique, notFound, requireText } from "../../lib/errors.js";
 import { appendAudit } from "../audit/audit.store.js";
-import type { DefinitionChecker } from "../../engine/definition-checker.js";
+import type { DefinitionChecker } from "../../engine/calculator/definition-checker.js";
 import { validateDataSource } from "./data-source.validation.js";
 import { findDefinition, hasMeasurements, listDefinitions, type DefinitionQuery } from "./definition.store.js";
 

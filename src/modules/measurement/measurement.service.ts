@@ -8,7 +8,7 @@ import { assignmentCovers, isExactPeriod, periodContaining } from "../../scoring
 import { findUserKpiWithDefinition } from "../assignment/assignment.store.js";
 import { appendAudit } from "../audit/audit.store.js";
 import type { KpiMeasurement } from "./measurement.type.js";
-import type { StoredMeasurement } from "../../jobs/dependents.js";
+import type { StoredMeasurement } from "../run/dependents.store.js";
 
 export interface ManualValue {
   actualValue: number;

@@ -1,14 +1,14 @@
 import { inArray } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { aggregationPeriod, userKpis, type CalculationRunRow, type RunSelection } from "../../db/schema/index.js";
-import type { CalculationJobs } from "../../jobs/calculation-jobs.js";
-import { lastScheduledRuns, runTotalsSince, unfinishedRuns } from "../../jobs/run-health.js";
-import { dependentAssignmentIds, type StoredMeasurement } from "../../jobs/dependents.js";
-import { createRun, findRun, listRuns, type NewRun } from "../../jobs/runs.js";
+import { lastScheduledRuns, runTotalsSince, unfinishedRuns } from "./run-health.store.js";
+import { dependentAssignmentIds, type StoredMeasurement } from "./dependents.store.js";
+import { createRun, findRun, listRuns, type NewRun } from "./run.store.js";
 import { badInput, forbidden, notFound, parseId } from "../../lib/errors.js";
 import type { Access } from "../../permissions/access.js";
 import { isCalendarDate } from "../../scoring/periods.js";
 import type { CalculationHealth } from "./health.type.js";
+import type { RunQueue } from "./run-queue.js";
 import type { CalculateInput } from "./run.type.js";
 import type { AggregationPeriod } from "../definition/definition.type.js";
 import { findTeam } from "../team/team.store.js";
@@ -20,7 +20,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export class RunService {
   constructor(
     private readonly db: Db,
-    private readonly jobs: CalculationJobs,
+    private readonly jobs: RunQueue,
     private readonly today: () => string,
   ) {}
 
@@ -50,7 +50,7 @@ export class RunService {
   /** Stores a run and queues its planning; the caller has checked who may ask for it. */
   async queue(run: NewRun): Promise<CalculationRunRow> {
     const row = await createRun(this.db, run);
-    await this.jobs.queueRun(row.id);
+    await this.jobs.enqueuePlan(row.id);
     return row;
   }
 

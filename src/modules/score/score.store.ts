@@ -1,7 +1,8 @@
 import type pg from "pg";
+import { assignedAsOf, assignmentActive } from "../../db/conditions.js";
 
-/** The SQL form of "active assignment" (see assignment.store.ts), for the plain-SQL reads below. */
-const ACTIVE = `uk.is_active AND kd.is_active AND (uk.end_date IS NULL OR uk.end_date >= $2::date)`;
+/** "Active assignment" as a user's KPIs ask it (db/conditions.ts), for the plain-SQL reads below: $2 is today. */
+const ACTIVE = `${assignmentActive("uk", "kd")} AND ${assignedAsOf("uk", "$2::date")}`;
 
 export interface ScoredAssignment {
   userId: number;

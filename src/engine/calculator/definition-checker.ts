@@ -1,11 +1,11 @@
-import type { CalculationTypeValue } from "../db/schema/index.js";
-import { badInput } from "../lib/errors.js";
-import { OUTBOUND_REFUSAL, refusedHost, type OutboundPolicy } from "../lib/outbound-policy.js";
-import { HTTP_PLACEHOLDER } from "./adapters/http.settings.js";
-import { periodContaining } from "../scoring/periods.js";
-import { compileFormula, findCycle, FormulaError } from "./formula/index.js";
-import { CalculationError, type CalculationSubject } from "./outcome.js";
-import type { QueryRunner, QuerySource } from "./query/query-runner.js";
+import type { CalculationTypeValue } from "../../db/schema/index.js";
+import { badInput } from "../../lib/errors.js";
+import { OUTBOUND_REFUSAL, refusedHost, type OutboundPolicy } from "../../lib/outbound-policy.js";
+import { HTTP_PLACEHOLDER } from "../adapters/http.settings.js";
+import { periodContaining } from "../../scoring/periods.js";
+import { compileFormula, findCycle, FormulaError } from "../formula/index.js";
+import { CalculationError, type CalculationSubject } from "../outcome.js";
+import type { QueryRunner, QuerySource } from "../query/query-runner.js";
 
 type Source = Record<string, unknown>;
 

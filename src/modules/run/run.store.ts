@@ -1,10 +1,50 @@
+import { desc, eq } from "drizzle-orm";
 import type pg from "pg";
-import type { AggregationPeriodValue, RunIssue, RunSelection, RunStatusValue, TargetTypeValue } from "../db/schema/index.js";
+import type { Db } from "../../db/client.js";
+import {
+  calculationRuns,
+  type AggregationPeriodValue,
+  type CalculationRunRow,
+  type RunIssue,
+  type RunSelection,
+  type RunStatusValue,
+  type TargetTypeValue,
+} from "../../db/schema/index.js";
+import { assignmentActive } from "../../db/conditions.js";
 
 /**
- * SQL of calculation runs and their batches. Every write a batch makes is idempotent (upserts and
+ * The data of calculation runs and their batches, for the service that requests and reads runs and
+ * for the jobs that plan and calculate them. Every write a batch makes is idempotent (upserts and
  * "set to" updates), so a batch retried after a crash changes nothing that already succeeded.
  */
+
+export interface NewRun {
+  trigger: string;
+  selection: RunSelection;
+  periodContaining: string | null;
+  today: string;
+  requestedBy: number | null;
+}
+
+export async function createRun(db: Db, run: NewRun): Promise<CalculationRunRow> {
+  const [row] = await db.insert(calculationRuns).values(run).returning();
+  return row!;
+}
+
+export async function findRun(db: Db, id: number): Promise<CalculationRunRow | undefined> {
+  const [row] = await db.select().from(calculationRuns).where(eq(calculationRuns.id, id));
+  return row;
+}
+
+/** Newest first; only those `requestedBy` asked for when given. */
+export function listRuns(db: Db, limit: number, requestedBy?: number): Promise<CalculationRunRow[]> {
+  return db
+    .select()
+    .from(calculationRuns)
+    .where(requestedBy === undefined ? undefined : eq(calculationRuns.requestedBy, requestedBy))
+    .orderBy(desc(calculationRuns.createdAt), desc(calculationRuns.id))
+    .limit(limit);
+}
 
 /** Errors kept per run: enough to act on, bounded so a run over 50,000 failing users stays small. */
 export const MAX_RUN_ISSUES = 1000;
@@ -18,7 +58,10 @@ export interface CandidateAssignment {
   endDate: string | null;
 }
 
-/** Active assignments of active non-manual definitions within the selection, ordered by user. */
+/**
+ * Active assignments of active users and non-manual definitions within the selection, ordered by
+ * user. Their dates are judged per period by the planner (assignmentCovers, overlapsPeriod's twin).
+ */
 export async function candidateAssignments(pool: pg.Pool, selection: RunSelection): Promise<CandidateAssignment[]> {
   const result = await pool.query<CandidateAssignment>(
     `SELECT uk.id AS "userKpiId", uk.user_id AS "userId", uk.kpi_definition_id AS "kpiDefinitionId",
@@ -26,7 +69,7 @@ export async function candidateAssignments(pool: pg.Pool, selection: RunSelectio
      FROM user_kpis uk
      JOIN kpi_definitions kd ON kd.id = uk.kpi_definition_id
      JOIN users u ON u.id = uk.user_id
-     WHERE uk.is_active AND kd.is_active AND u.is_active AND kd.calculation_type <> 'manual'
+     WHERE ${assignmentActive("uk", "kd", "u")} AND kd.calculation_type <> 'manual'
        AND ($1::int[] IS NULL OR uk.id = ANY($1::int[]))
        AND ($2::int IS NULL OR uk.kpi_definition_id = $2::int)
        AND ($3::int IS NULL OR uk.user_id IN (SELECT user_id FROM team_members WHERE team_id = $3::int))

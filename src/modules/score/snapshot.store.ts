@@ -1,5 +1,6 @@
 import type pg from "pg";
-import { overallScore } from "../scoring/overall-score.js";
+import { assignmentActive, inForceOn } from "../../db/conditions.js";
+import { overallScore } from "../../scoring/overall-score.js";
 
 interface ScoredRow {
   userId: number;
@@ -27,8 +28,7 @@ export async function writeSnapshots(pool: pg.Pool, date: string, scoreCap: numb
        SELECT achievement_percentage, actual_value, period_start FROM kpi_measurements m
        WHERE m.user_kpi_id = uk.id AND m.period_start <= $1::date ORDER BY m.period_start DESC LIMIT 1
      ) latest ON true
-     WHERE u.is_active AND uk.is_active AND kd.is_active AND uk.start_date <= $1::date
-       AND (uk.end_date IS NULL OR uk.end_date >= $1::date)
+     WHERE ${assignmentActive("uk", "kd", "u")} AND ${inForceOn("uk", "$1::date")}
      ORDER BY uk.user_id`,
     [date],
   );

@@ -1,6 +1,11 @@
 import { desc, inArray } from "drizzle-orm";
-import type { Db } from "../db/client.js";
-import { aggregationPeriod, calculationRuns, type AggregationPeriodValue, type CalculationRunRow } from "../db/schema/index.js";
+import type { Db } from "../../db/client.js";
+import {
+  aggregationPeriod,
+  calculationRuns,
+  type AggregationPeriodValue,
+  type CalculationRunRow,
+} from "../../db/schema/index.js";
 
 /** The latest run of each period's schedule; a period whose schedule never ran is absent. */
 export async function lastScheduledRuns(db: Db): Promise<Map<AggregationPeriodValue, CalculationRunRow>> {

@@ -1,5 +1,5 @@
-import { aggregationPeriod, type AggregationPeriodValue } from "../db/schema/index.js";
-import { isCalendarDate, periodContaining, shiftPeriod, type Period } from "../scoring/periods.js";
+import { aggregationPeriod, type AggregationPeriodValue } from "../../db/schema/index.js";
+import { isCalendarDate, periodContaining, shiftPeriod, type Period } from "../../scoring/periods.js";
 
 /** One run of a backfill: the definitions of one aggregation period, for one of its periods. */
 export interface BackfillRun {

@@ -1,7 +1,7 @@
-import { compileFormula, FormulaError, type CompiledFormula } from "./formula/index.js";
-import type { AdapterRegistry } from "./adapters/adapter.js";
-import { CalculationError, type CalculationSubject, type SourceResult } from "./outcome.js";
-import type { QueryExecutor, QueryRunner, QuerySource } from "./query/query-runner.js";
+import { compileFormula, FormulaError, type CompiledFormula } from "../formula/index.js";
+import type { AdapterRegistry } from "../adapters/adapter.js";
+import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
+import type { QueryExecutor, QueryRunner, QuerySource } from "../query/query-runner.js";
 
 export interface CalculableDefinition {
   id: number;

@@ -1,8 +1,8 @@
 import type pg from "pg";
-import type { AggregationPeriodValue, RunSelection } from "../db/schema/index.js";
-import { assignmentCovers, latestCompletedPeriod, periodContaining as periodOf, type Period } from "../scoring/periods.js";
-import { inTransaction } from "../db/transaction.js";
-import { candidateAssignments, savePlan } from "./run-store.js";
+import type { AggregationPeriodValue, RunSelection } from "../../db/schema/index.js";
+import { assignmentCovers, latestCompletedPeriod, periodContaining as periodOf, type Period } from "../../scoring/periods.js";
+import { inTransaction } from "../../db/transaction.js";
+import { candidateAssignments, savePlan } from "./run.store.js";
 
 /**
  * Cuts assignments (ordered by user) into batches of about `size`, never splitting a user: a

@@ -1,6 +1,6 @@
-import type { AlertKindValue } from "../db/schema/index.js";
-import { badInput } from "../lib/errors.js";
-import { RULE_DEFAULTS } from "./evaluator.js";
+import type { AlertKindValue } from "../../db/schema/index.js";
+import { badInput } from "../../lib/errors.js";
+import { RULE_DEFAULTS } from "./alert-evaluator.js";
 
 export interface RuleFields {
   threshold?: number | null;

@@ -1,6 +1,9 @@
+import { eq } from "drizzle-orm";
 import type pg from "pg";
-import { aggregationPeriod, type AlertRuleRow } from "../db/schema/index.js";
-import { addDays, latestCompletedPeriod, shiftPeriod } from "../scoring/periods.js";
+import type { Db } from "../../db/client.js";
+import { assignmentActive, overlapsPeriod } from "../../db/conditions.js";
+import { aggregationPeriod, alertRules, type AlertRuleRow } from "../../db/schema/index.js";
+import { addDays, latestCompletedPeriod, shiftPeriod } from "../../scoring/periods.js";
 
 /** Rule defaults, as the product design states them. */
 export const RULE_DEFAULTS = {
@@ -8,6 +11,11 @@ export const RULE_DEFAULTS = {
   missing_measurement: { graceDays: 0 },
   score_drop: { threshold: 10 },
 } as const;
+
+/** The rules an evaluation judges. */
+export function activeRules(db: Db): Promise<AlertRuleRow[]> {
+  return db.select().from(alertRules).where(eq(alertRules.isActive, true));
+}
 
 export interface Evaluation {
   raised: number[];
@@ -39,10 +47,9 @@ const SCOPED_ASSIGNMENTS = `
   SELECT uk.id AS user_kpi_id, uk.user_id, kd.name, w.*
   FROM user_kpis uk
   JOIN kpi_definitions kd ON kd.id = uk.kpi_definition_id
-  JOIN users u ON u.id = uk.user_id AND u.is_active
+  JOIN users u ON u.id = uk.user_id
   JOIN windows w ON w.aggregation = kd.aggregation_period
-  WHERE uk.is_active AND kd.is_active
-    AND uk.start_date < w.latest_end AND (uk.end_date IS NULL OR uk.end_date >= w.latest_start)
+  WHERE ${assignmentActive("uk", "kd", "u")} AND ${overlapsPeriod("uk", "w.latest_start", "w.latest_end")}
     AND ($category::text IS NULL OR kd.category = $category::text)
     AND ($definition::int IS NULL OR kd.id = $definition::int)
     AND ($users::int[] IS NULL OR uk.user_id = ANY($users::int[]))`;

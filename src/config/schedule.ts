@@ -1,8 +1,11 @@
 import { CronExpressionParser } from "cron-parser";
-import type { AggregationPeriodValue } from "../db/schema/index.js";
-import { latestCompletedPeriod, todayIn, type Period } from "../scoring/periods.js";
 
-export type ScheduleName = AggregationPeriodValue | "snapshot";
+/**
+ * The recurring jobs' cron expressions, parsed and checked here because config validates them; what
+ * each one runs is listed in src/jobs/schedules.ts. The names are the aggregation periods (a run of
+ * that period's definitions) and "snapshot".
+ */
+export type ScheduleName = "daily" | "weekly" | "monthly" | "quarterly" | "snapshot";
 
 /** Cron expressions (5 fields, minute hour day month weekday) in the organisation's time zone. */
 export type Schedule = Record<ScheduleName, string>;
@@ -33,16 +36,6 @@ export function cronProblem(expression: string): string | null {
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
-}
-
-/** A job computes the period just ended on its fire's local date, so a run late by hours or a retry still computes the same period. */
-export function periodForScheduledRun(period: AggregationPeriodValue, firedAt: Date, timeZone: string): Period {
-  return latestCompletedPeriod(period, todayIn(timeZone, firedAt));
-}
-
-/** Snapshots are keyed by the organisation's calendar day, not the UTC one, so they match the dates users see. */
-export function snapshotDateFor(firedAt: Date, timeZone: string): string {
-  return todayIn(timeZone, firedAt);
 }
 
 /** Uses cron-parser with Agenda's own options, so the instants shown are the ones Agenda will run at, DST shifts included. */

@@ -1,6 +1,6 @@
-import type { CalculableDefinition } from "../../engine/calculator.js";
-import { CalculationError, type CalculationSubject } from "../../engine/outcome.js";
-import type { BatchQueryExecutor, BatchResult, QueryExecutor, QuerySource } from "../../engine/query/query-runner.js";
+import type { CalculableDefinition } from "../calculator/calculator.js";
+import { CalculationError, type CalculationSubject } from "../outcome.js";
+import type { BatchQueryExecutor, BatchResult, QueryExecutor, QuerySource } from "../query/query-runner.js";
 
 interface Prefetchable {
   userId: number;

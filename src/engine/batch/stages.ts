@@ -1,4 +1,4 @@
-import { kpiInputIds } from "../engine/formula/kpi-inputs.js";
+import { kpiInputIds } from "../formula/kpi-inputs.js";
 
 /**
  * The order in which a batch calculates its definitions: 0 for those that read no other KPI, and

@@ -1,8 +1,8 @@
 import { createTransport, type Transporter } from "nodemailer";
-import { sign } from "../hooks/signature.js";
-import { outboundFetch } from "../lib/outbound-fetch.js";
-import type { OutboundPolicy } from "../lib/outbound-policy.js";
-import type { AlertNotice } from "./deliveries.js";
+import { sign } from "../../lib/signature.js";
+import { outboundFetch } from "../../lib/outbound-fetch.js";
+import type { OutboundPolicy } from "../../lib/outbound-policy.js";
+import type { AlertNotice } from "./alert-delivery.store.js";
 
 export interface NotifierSettings {
   /** nodemailer's SMTP URL (smtp://user:pass@host:587); without it no e-mail is sent. */

@@ -1,7 +1,7 @@
 import type { TargetTypeValue } from "../../db/schema/index.js";
-import type { Calculator, CalculableDefinition } from "../../engine/calculator.js";
-import { CalculationError, type SourceResult } from "../../engine/outcome.js";
-import type { QueryRunner } from "../../engine/query/query-runner.js";
+import type { Calculator, CalculableDefinition } from "../calculator/calculator.js";
+import { CalculationError, type SourceResult } from "../outcome.js";
+import type { QueryRunner } from "../query/query-runner.js";
 import type { Period } from "../../scoring/periods.js";
 import { calculatedMeasurement, type MeasurementWrite } from "./measurement-writer.js";
 import { prefetchQueries, type PrefetchedQueries } from "./query-prefetch.js";
@@ -88,4 +88,27 @@ export async function calculateAssignments(
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, assignments.length) }, worker));
   return results;
+}
+
+/**
+ * Calculates assignments stage by stage (definitionStages): a formula over another KPI runs after
+ * that KPI's stage is stored, so it reads this run's value. `afterStage` stores a stage's results
+ * before the next stage starts.
+ */
+export async function calculateInStages<A extends CalculableAssignment & { stage: number }>(
+  calculator: Calculator,
+  queries: QueryRunner,
+  assignments: readonly A[],
+  options: {
+    concurrency: number;
+    afterEach?: (done: number) => Promise<void> | void;
+    afterStage: (results: (AssignmentResult & { assignment: A })[]) => Promise<void>;
+  },
+): Promise<void> {
+  const maxStage = assignments.reduce((max, a) => Math.max(max, a.stage), 0);
+  for (let stage = 0; stage <= maxStage; stage++) {
+    const inStage = assignments.filter((a) => a.stage === stage);
+    const results = await calculateAssignments(calculator, queries, inStage, options);
+    await options.afterStage(results as (AssignmentResult & { assignment: A })[]);
+  }
 }

@@ -1,6 +1,8 @@
 import type pg from "pg";
+import type { Db } from "../../db/client.js";
+import { ensureMeasurementPartitions } from "../../db/partitions.js";
 import type { TargetTypeValue } from "../../db/schema/index.js";
-import type { SourceResult } from "../../engine/outcome.js";
+import type { SourceResult } from "../outcome.js";
 import { achievementPercentage } from "../../scoring/achievement.js";
 import type { Period } from "../../scoring/periods.js";
 
@@ -75,4 +77,30 @@ export async function upsertMeasurements(pool: pg.Pool | pg.PoolClient, rows: re
     ],
   );
   return result.rowCount ?? rows.length;
+}
+
+/**
+ * Stores calculated measurements, each month's partition ensured first. The months seen are
+ * remembered for the life of the process: the server never drops a partition, so one seen once stays.
+ */
+export class MeasurementWriter {
+  /** Months ("YYYY-MM") whose measurement partition is known to exist. */
+  private readonly partitions = new Set<string>();
+
+  constructor(private readonly db: Db) {}
+
+  async write(rows: readonly MeasurementWrite[]): Promise<void> {
+    await this.ensurePartitions(rows.map((row) => row.period.start));
+    await upsertMeasurements(this.db.$client, rows);
+  }
+
+  /** The measurement partitions of these period starts, looked up once per month and process. */
+  private async ensurePartitions(periodStarts: readonly string[]): Promise<void> {
+    for (const start of new Set(periodStarts)) {
+      const month = start.slice(0, 7);
+      if (this.partitions.has(month)) continue;
+      await ensureMeasurementPartitions(this.db, start, start);
+      this.partitions.add(month);
+    }
+  }
 }

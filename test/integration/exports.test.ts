@@ -636,7 +636,7 @@ describe("limits: concurrent downloads and stalled clients", () => {
 describe("docs/api/exports.md: the BI queries run as written", () => {
   const page = readFileSync(new URL("../../docs/api/exports.md", import.meta.url), "utf8");
   const example = (name: string) => {
-    const match = new RegExp(`<!-- example: ${name} -->\\n\`\`\`graphql\\n([\\s\\S]*?)\`\`\``).exec(page);
+    const match = new RegExp(`<!-- example: ${name} -->\\n+\`\`\`graphql\\n([\\s\\S]*?)\`\`\``).exec(page);
     if (!match) throw new Error(`docs/api/exports.md has no example ${name}`);
     return match[1]!;
   };

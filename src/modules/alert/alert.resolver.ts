@@ -13,6 +13,7 @@ import {
 } from "type-graphql";
 import type { AlertRow, AlertRuleRow, TeamNotificationSettingsRow, TeamRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
+import { viewerOf } from "../../permissions/viewer.js";
 import { notFound, parseId } from "../../lib/errors.js";
 import type { AlertRaisedEvent, LiveTopics } from "../../live/topics.js";
 import { boundedLimit } from "../../lib/limits.js";
@@ -58,7 +59,7 @@ export class AlertResolver {
 
   @Mutation(() => AlertRule, { description: "Admins. Settings the kind does not use are refused." })
   createAlertRule(@Arg("input", () => CreateAlertRuleInput) input: CreateAlertRuleInput, @Ctx() ctx: Context) {
-    return ctx.services.alerts.createRule(ctx.viewer!.id, {
+    return ctx.services.alerts.createRule(viewerOf(ctx).id, {
       ...input,
       kpiDefinitionId: input.kpiDefinitionId == null ? null : parseId(input.kpiDefinitionId, "kpiDefinitionId"),
     });
@@ -70,7 +71,7 @@ export class AlertResolver {
     @Arg("input", () => UpdateAlertRuleInput) input: UpdateAlertRuleInput,
     @Ctx() ctx: Context,
   ) {
-    return ctx.services.alerts.updateRule(ctx.viewer!.id, parseId(id), input);
+    return ctx.services.alerts.updateRule(viewerOf(ctx).id, parseId(id), input);
   }
 
   @Mutation(() => Alert, { description: "A manager of the user's team (or an admin) has seen it. Idempotent." })

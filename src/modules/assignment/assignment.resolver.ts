@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { UserKpiRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
+import { viewerOf } from "../../permissions/viewer.js";
 import { DateScalar } from "../../graphql/scalars.js";
 import { badInput, parseId } from "../../lib/errors.js";
 import { boundedLimit } from "../../lib/limits.js";
@@ -34,7 +35,7 @@ export class AssignmentResolver {
     @Arg("input", () => AssignKpiInput) input: AssignKpiInput,
     @Ctx() ctx: Context,
   ): Promise<UserKpiRow> {
-    return ctx.services.assignments.assign(ctx.viewer!.id, parseId(userId, "userId"), terms(input));
+    return ctx.services.assignments.assign(viewerOf(ctx).id, parseId(userId, "userId"), terms(input));
   }
 
   @Mutation(() => BulkAssignResult, {
@@ -42,7 +43,7 @@ export class AssignmentResolver {
   })
   bulkAssignKpi(@Arg("input", () => BulkAssignKpiInput) input: BulkAssignKpiInput, @Ctx() ctx: Context) {
     return ctx.services.assignments.bulkAssign(
-      ctx.viewer!.id,
+      viewerOf(ctx).id,
       {
         userIds: input.userIds?.map((id, i) => parseId(id, `userIds[${i}]`)),
         teamId: input.teamId == null ? undefined : parseId(input.teamId, "teamId"),
@@ -57,7 +58,7 @@ export class AssignmentResolver {
     @Arg("input", () => UpdateUserKpiInput) input: UpdateUserKpiInput,
     @Ctx() ctx: Context,
   ): Promise<UserKpiRow> {
-    return ctx.services.assignments.update(ctx.viewer!.id, parseId(id), input);
+    return ctx.services.assignments.update(viewerOf(ctx).id, parseId(id), input);
   }
 
   @FieldResolver(() => User)

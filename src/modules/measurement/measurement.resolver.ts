@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { Context } from "../../graphql/context.js";
+import { viewerOf } from "../../permissions/viewer.js";
 import { notFound, parseId } from "../../lib/errors.js";
 import type { LiveTopics, MeasurementRecordedEvent } from "../../live/topics.js";
 import { User } from "../user/user.type.js";
@@ -16,7 +17,7 @@ export class MeasurementResolver {
     @Arg("input", () => RecordMeasurementInput) input: RecordMeasurementInput,
     @Ctx() ctx: Context,
   ): Promise<KpiMeasurement> {
-    return ctx.services.measurements.recordManual(ctx.viewer!.id, parseId(userKpiId, "userKpiId"), input);
+    return ctx.services.measurements.recordManual(viewerOf(ctx).id, parseId(userKpiId, "userKpiId"), input);
   }
 
   @Subscription(() => KpiMeasurement, {

@@ -3,14 +3,13 @@ import type { TeamRow, UserRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
 import { DateScalar } from "../../graphql/scalars.js";
 import { badInput } from "../../lib/errors.js";
+import { round2 } from "../../scoring/round.js";
 import { UserKpi } from "../assignment/assignment.type.js";
 import { KpiDefinition } from "../definition/definition.type.js";
 import { KpiSnapshot } from "../measurement/measurement.type.js";
 import { Team, TeamMember } from "../team/team.type.js";
 import { User } from "../user/user.type.js";
 import { KpiAverage, TeamAverages } from "./score.type.js";
-
-const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /** The figures of a user: their assignments, overall score and its daily snapshots. */
 @Resolver(() => User)

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { UserRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
+import { viewerOf } from "../../permissions/viewer.js";
 import { badInput, parseId } from "../../lib/errors.js";
 import { boundedLimit } from "../../lib/limits.js";
 import { Team } from "../team/team.type.js";
@@ -11,7 +12,7 @@ import { ExternalId, User } from "./user.type.js";
 export class UserResolver {
   @Query(() => User, { description: "The authenticated user." })
   async me(@Ctx() ctx: Context): Promise<UserRow> {
-    return ctx.services.users.require(ctx.viewer!.id);
+    return ctx.services.users.require(viewerOf(ctx).id);
   }
 
   @Query(() => User, { nullable: true })
@@ -38,7 +39,7 @@ export class UserResolver {
 
   @Mutation(() => User)
   createUser(@Arg("input", () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): Promise<UserRow> {
-    return ctx.services.users.create(ctx.viewer!.id, input);
+    return ctx.services.users.create(viewerOf(ctx).id, input);
   }
 
   @Mutation(() => User, { description: "Renames, changes the role of, or (de)activates a user." })
@@ -47,7 +48,7 @@ export class UserResolver {
     @Arg("input", () => UpdateUserInput) input: UpdateUserInput,
     @Ctx() ctx: Context,
   ): Promise<UserRow> {
-    return ctx.services.users.update(ctx.viewer!.id, parseId(id), input);
+    return ctx.services.users.update(viewerOf(ctx).id, parseId(id), input);
   }
 
   @Mutation(() => User, {
@@ -59,7 +60,7 @@ export class UserResolver {
     @Arg("externalId", () => String) externalId: string,
     @Ctx() ctx: Context,
   ): Promise<UserRow> {
-    return ctx.services.users.setExternalId(ctx.viewer!.id, parseId(userId, "userId"), provider, externalId);
+    return ctx.services.users.setExternalId(viewerOf(ctx).id, parseId(userId, "userId"), provider, externalId);
   }
 
   @FieldResolver(() => [Team])

@@ -1,7 +1,8 @@
 import { rule } from "graphql-shield";
 import type { Context } from "../graphql/context.js";
-import { AppError, asId } from "../lib/errors.js";
+import { asId } from "../lib/errors.js";
 import { mayViewTeam, maySeeFiguresOf, maySeeUser } from "./decisions.js";
+import { bulkAssignDecision, reportIdsOf } from "./scopes.js";
 
 /**
  * Small named predicates; rules.ts combines them per field. Rules that depend on the parent or the
@@ -74,7 +75,7 @@ export const ownsApiKeyArg = (arg: string) =>
  */
 async function canManageUser(ctx: Context, userId: number | null): Promise<boolean> {
   if (ctx.access.isAdmin) return true;
-  return userId !== null && !ctx.access.isSelf(userId) && (await ctx.access.managesUser(userId));
+  return userId !== null && (await reportIdsOf(ctx.access)).has(userId);
 }
 
 async function ownerOfUserKpi(ctx: Context, value: unknown): Promise<number | null> {
@@ -108,36 +109,8 @@ export const canSeeParentMember = rule("canSeeParentMember", { cache: "no_cache"
   (parent: { userId: number }, _args, ctx: Context) => maySeeFiguresOf(ctx.access, parent.userId),
 );
 
-/**
- * Bulk assignment: an admin, or a manager assigning within teams they manage. One user outside
- * them refuses the whole call, naming who.
- */
-export const canBulkAssign = rule("canBulkAssign", { cache: "no_cache" })(async (
-  _parent,
-  args: { input?: { userIds?: unknown[] | null; teamId?: unknown } },
-  ctx: Context,
-) => {
-  if (ctx.access.isAdmin) return true;
-  if (!ctx.access.isManager) return false;
-  const { userIds, teamId } = args.input ?? {};
-  if (teamId !== undefined && teamId !== null) {
-    const id = asId(teamId);
-    if (id === undefined || !(await ctx.access.managesTeam(id))) return false;
-    // Every member of the team gets the KPI: a manager who is one of them would assign it to themselves.
-    if (!(await ctx.access.memberTeamIds()).has(id)) return true;
-    return new AppError("FORBIDDEN", `You may not assign KPIs to yourself, and you are a member of team ${id}`, {
-      userIds: [String(ctx.viewer!.id)],
-    });
-  }
-  if (!userIds || userIds.length === 0) return false;
-  const managed = await ctx.access.managedUserIds();
-  const outside = userIds.filter((value) => {
-    const id = asId(value);
-    return id === undefined || !managed.has(id) || ctx.access.isSelf(id);
-  });
-  if (outside.length === 0) return true;
-  const named = outside.slice(0, 20).map(String).join(", ") + (outside.length > 20 ? ` and ${outside.length - 20} more` : "");
-  return new AppError("FORBIDDEN", `You may only assign KPIs to members of teams you manage; not to users ${named}`, {
-    userIds: outside.map(String),
-  });
-});
+/** Bulk assignment: scopes.ts bulkAssignDecision (an admin, or a manager within their reports). */
+export const canBulkAssign = rule("canBulkAssign", { cache: "no_cache" })(
+  (_parent, args: { input?: { userIds?: unknown[] | null; teamId?: unknown } }, ctx: Context) =>
+    bulkAssignDecision(ctx.access, args.input ?? {}),
+);

@@ -12,8 +12,8 @@ import {
   type TeamNotificationSettingsRow,
 } from "../../db/schema/index.js";
 import { validateRule, type RuleFields } from "./alert-rules.js";
-import { badInput, conflict, forbidden, notFound, requireText } from "../../lib/errors.js";
-import type { Access } from "../../permissions/access.js";
+import { badInput, conflict, notFound, requireText } from "../../lib/errors.js";
+import type { AlertScope } from "../../permissions/scopes.js";
 import { appendAudit } from "../audit/audit.store.js";
 import { findTeam } from "../team/team.store.js";
 import { findDefinition } from "../definition/definition.store.js";
@@ -84,17 +84,17 @@ export class AlertService {
   }
 
   /**
-   * Newest first. Admins: every alert, or a team's; managers: the alerts about members of the
-   * teams they manage (one of them with teamId). Nobody else sees alerts.
+   * Newest first: the alerts about the members of the scope's teams (every alert for "all"), or of
+   * the one team named, which src/permissions/scopes.ts alertScope has checked is in scope.
    */
-  async list(access: Access, query: AlertQuery): Promise<AlertRow[]> {
+  async list(scope: AlertScope, query: AlertQuery): Promise<AlertRow[]> {
     let teamIds: number[] | undefined;
     if (query.teamId !== undefined) {
-      if (!access.isAdmin && !(await access.managesTeam(query.teamId))) throw forbidden();
-      if (access.isAdmin) await this.requireTeam(query.teamId);
+      if (scope.teamIds === "all") await this.requireTeam(query.teamId);
+      else if (!scope.teamIds.includes(query.teamId)) return [];
       teamIds = [query.teamId];
-    } else if (!access.isAdmin) {
-      teamIds = [...(await access.managedTeamIds())];
+    } else if (scope.teamIds !== "all") {
+      teamIds = scope.teamIds;
       if (teamIds.length === 0) return [];
     }
     const conditions: SQL[] = [];
@@ -115,19 +115,22 @@ export class AlertService {
       .limit(query.limit);
   }
 
-  /** Acknowledging says a manager has seen it: it stays until its condition clears. Idempotent. */
-  async acknowledge(access: Access, id: number): Promise<AlertRow> {
+  async find(id: number): Promise<AlertRow | undefined> {
     const [found] = await this.db.select().from(alerts).where(eq(alerts.id, id));
-    if (!found) {
-      if (access.isAdmin) throw notFound("Alert", id);
-      throw forbidden();
-    }
-    if (!access.isAdmin && !(await access.managesUser(found.userId))) throw forbidden();
+    return found;
+  }
+
+  /**
+   * Acknowledging says a manager has seen it: it stays until its condition clears. Idempotent.
+   * `found` is the alert as read by find(), which the caller may acknowledge (scopes.ts acknowledgeableAlert).
+   */
+  async acknowledge(actorId: number, found: AlertRow): Promise<AlertRow> {
+    const id = found.id;
     if (found.status === "resolved") throw conflict(`Alert ${id} is already resolved`);
     if (found.status === "acknowledged") return found;
     const [after] = await this.db
       .update(alerts)
-      .set({ status: "acknowledged", acknowledgedAt: new Date(), acknowledgedBy: access.viewer!.id })
+      .set({ status: "acknowledged", acknowledgedAt: new Date(), acknowledgedBy: actorId })
       .where(and(eq(alerts.id, id), eq(alerts.status, "open")))
       .returning();
     // Resolved between the read and the write: say so rather than pretend.

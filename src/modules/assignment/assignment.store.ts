@@ -1,4 +1,4 @@
-import { and, eq, ne, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
 import { anyOf } from "../../db/any-of.js";
 import type { DbOrTx } from "../../db/client.js";
 import { activeAssignmentAsOf } from "../../db/conditions.js";
@@ -27,6 +27,11 @@ export async function findUserKpiWithDefinition(
     .innerJoin(kpiDefinitions, eq(kpiDefinitions.id, userKpis.kpiDefinitionId))
     .where(eq(userKpis.id, id));
   return found;
+}
+
+/** The user of each of these assignments; an unknown id is simply absent. */
+export function userKpiOwners(db: DbOrTx, ids: readonly number[]): Promise<Array<{ id: number; userId: number }>> {
+  return db.select({ id: userKpis.id, userId: userKpis.userId }).from(userKpis).where(inArray(userKpis.id, [...ids]));
 }
 
 export function userKpisByIds(db: DbOrTx, ids: readonly number[]): Promise<UserKpiRow[]> {

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { UserRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
+import { userListScope } from "../../permissions/scopes.js";
 import { viewerOf } from "../../permissions/viewer.js";
 import { badInput, parseId } from "../../lib/errors.js";
 import { boundedLimit } from "../../lib/limits.js";
@@ -31,7 +32,7 @@ export class UserResolver {
     if (offset < 0) throw badInput("offset", "must not be negative");
     return ctx.services.users.list({
       ...filter,
-      within: ctx.access.isAdmin ? undefined : await ctx.access.managedUserIds(),
+      within: await userListScope(ctx.access),
       limit: boundedLimit(limit, 1000),
       offset,
     });

@@ -7,7 +7,7 @@ import { achievementPercentage } from "../../scoring/achievement.js";
 import { assignmentCovers, isExactPeriod, periodContaining } from "../../scoring/periods.js";
 import { findUserKpiWithDefinition } from "../assignment/assignment.store.js";
 import { appendAudit } from "../audit/audit.store.js";
-import type { KpiMeasurement } from "./measurement.type.js";
+import type { Measurement } from "./measurement.store.js";
 import type { StoredMeasurement } from "../run/dependents.store.js";
 
 export interface ManualValue {
@@ -20,7 +20,7 @@ export interface ManualValue {
 // What actual_value numeric(10,2) holds.
 const MAX_VALUE = 99_999_999.99;
 
-export function toMeasurement(row: KpiMeasurementRow): KpiMeasurement {
+export function toMeasurement(row: KpiMeasurementRow): Measurement {
   return {
     id: String(row.id),
     userKpiId: row.userKpiId,
@@ -59,7 +59,7 @@ export class MeasurementService {
    * replaces the value; the audit log keeps every version. The measurement keeps the target of the
    * moment and its achievement, so later target changes do not rewrite history.
    */
-  async recordManual(actorId: number, userKpiId: number, value: ManualValue): Promise<KpiMeasurement> {
+  async recordManual(actorId: number, userKpiId: number, value: ManualValue): Promise<Measurement> {
     if (!Number.isFinite(value.actualValue) || Math.abs(value.actualValue) > MAX_VALUE) {
       throw badInput("actualValue", `must be a number between -${MAX_VALUE} and ${MAX_VALUE}`);
     }

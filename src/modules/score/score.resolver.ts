@@ -3,7 +3,6 @@ import type { TeamRow, UserRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
 import { DateScalar } from "../../graphql/scalars.js";
 import { badInput } from "../../lib/errors.js";
-import { round2 } from "../../scoring/round.js";
 import { UserKpi } from "../assignment/assignment.type.js";
 import { KpiDefinition } from "../definition/definition.type.js";
 import { KpiSnapshot } from "../measurement/measurement.type.js";
@@ -74,10 +73,7 @@ export class TeamAveragesResolver {
   @FieldResolver(() => Float, { nullable: true })
   async overallScore(@Root() averages: TeamAverages, @Ctx() ctx: Context): Promise<number | null> {
     const members = await ctx.loaders.membersByTeamId.load(averages.teamId);
-    const scores = (await ctx.loaders.overallScoreByUserId.loadMany(members.map((member) => member.id))).filter(
-      (score): score is number => typeof score === "number",
-    );
-    return scores.length === 0 ? null : round2(scores.reduce((sum, score) => sum + score, 0) / scores.length);
+    return ctx.services.insights.averageScore(await ctx.loaders.overallScoreByUserId.loadMany(members.map((member) => member.id)));
   }
 
   @FieldResolver(() => [KpiAverage])

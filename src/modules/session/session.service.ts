@@ -5,8 +5,27 @@ import type { Config } from "../../config/config.js";
 import type { Db } from "../../db/client.js";
 import { teamMembers, teams, users } from "../../db/schema/index.js";
 import { AppError, notFound } from "../../lib/errors.js";
-import type { Role } from "../user/user.type.js";
-import type { DemoAccount, DemoSession, SignInOptions } from "./session.type.js";
+import type { UserRole } from "../../db/schema/index.js";
+
+/** What the sign-in page offers (GraphQL SignInOptions). */
+export interface SignInOptions {
+  demo: boolean;
+  oidc: { issuer: string; clientId: string; scope: string } | null;
+}
+
+/** A person one can sign in as while demo sign-in is on (GraphQL DemoAccount). */
+export interface DemoAccount {
+  id: number;
+  name: string;
+  email: string;
+  role: UserRole;
+  teamNames: string[];
+}
+
+export interface DemoSession {
+  token: string;
+  expiresAt: Date;
+}
 
 export interface SessionSettings {
   /** Signs demo sessions; absent where this server cannot sign (JWKS only). */
@@ -61,7 +80,7 @@ export class SessionService {
     }
     return people.map((person) => ({
       ...person,
-      role: person.role as Role,
+      role: person.role,
       teamNames: [...(teamNames.get(person.id) ?? [])].sort(),
     }));
   }

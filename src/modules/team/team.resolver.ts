@@ -1,5 +1,5 @@
 import { Arg, Ctx, Extensions, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { TeamRow } from "../../db/schema/index.js";
+import type { TeamRow, UserRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
 import { viewerOf } from "../../permissions/viewer.js";
 import { parseId } from "../../lib/errors.js";
@@ -60,5 +60,17 @@ export class TeamResolver {
   async members(@Root() team: TeamRow, @Ctx() ctx: Context): Promise<TeamMember[]> {
     const members = await ctx.loaders.membersByTeamId.load(team.id);
     return members.map((user) => ({ teamId: team.id, userId: user.id, user: user as unknown as User }));
+  }
+}
+
+/** A user's teams: here rather than in the user module, which the team module builds on. */
+@Resolver(() => User)
+export class UserTeamsResolver {
+  @FieldResolver(() => [Team])
+  @Extensions({ listSize: 5 })
+  async teams(@Root() user: UserRow, @Ctx() ctx: Context) {
+    const teamIds = await ctx.loaders.teamIdsByUserId.load(user.id);
+    const teams = await ctx.loaders.teamById.loadMany(teamIds);
+    return teams.filter((team) => team !== null && !(team instanceof Error)).sort((a, b) => a!.name.localeCompare(b!.name));
   }
 }

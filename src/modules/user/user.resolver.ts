@@ -5,7 +5,7 @@ import { userListScope } from "../../permissions/scopes.js";
 import { viewerOf } from "../../permissions/viewer.js";
 import { badInput, parseId } from "../../lib/errors.js";
 import { boundedLimit } from "../../lib/limits.js";
-import { Team } from "../team/team.type.js";
+import { AuditEntry } from "../audit/audit.type.js";
 import { CreateUserInput, UpdateUserInput, UserFilter } from "./user.input.js";
 import { ExternalId, User } from "./user.type.js";
 
@@ -64,17 +64,18 @@ export class UserResolver {
     return ctx.services.users.setExternalId(viewerOf(ctx).id, parseId(userId, "userId"), provider, externalId);
   }
 
-  @FieldResolver(() => [Team])
-  @Extensions({ listSize: 5 })
-  async teams(@Root() user: UserRow, @Ctx() ctx: Context) {
-    const teamIds = await ctx.loaders.teamIdsByUserId.load(user.id);
-    const teams = await ctx.loaders.teamById.loadMany(teamIds);
-    return teams.filter((team) => team !== null && !(team instanceof Error)).sort((a, b) => a!.name.localeCompare(b!.name));
-  }
-
   @FieldResolver(() => [ExternalId], { description: "Accounts in external data sources (admin)." })
   @Extensions({ listSize: 5 })
   externalIds(@Root() user: UserRow, @Ctx() ctx: Context) {
     return ctx.loaders.externalIdsByUserId.load(user.id);
+  }
+}
+
+/** Who made an audited change: here rather than in the audit module, which every module writes to. */
+@Resolver(() => AuditEntry)
+export class AuditActorResolver {
+  @FieldResolver(() => User, { nullable: true })
+  actor(@Root() entry: AuditEntry, @Ctx() ctx: Context) {
+    return entry.actorId === null ? null : ctx.loaders.userById.load(entry.actorId);
   }
 }

@@ -1,7 +1,7 @@
 import type { Db } from "../../db/client.js";
 import type { StoredMeasurement } from "../run/dependents.store.js";
 import { ensureMeasurementPartitions } from "../../db/partitions.js";
-import { kpiMeasurements, type AggregationPeriodValue, type KpiDefinitionRow } from "../../db/schema/index.js";
+import type { AggregationPeriodValue, KpiDefinitionRow } from "../../db/schema/index.js";
 import type { Calculator } from "../../engine/calculator/calculator.js";
 import { CalculationError, type SourceResult } from "../../engine/outcome.js";
 import { AppError, badInput, notFound } from "../../lib/errors.js";
@@ -10,7 +10,7 @@ import { validateDataSource } from "../definition/data-source.validation.js";
 import type { NewDefinition } from "../definition/definition.service.js";
 import { findUserKpiWithDefinition } from "../assignment/assignment.store.js";
 import { toMeasurement } from "../measurement/measurement.service.js";
-import type { Measurement } from "../measurement/measurement.store.js";
+import { upsertMeasurement, type Measurement } from "../measurement/measurement.store.js";
 import { findUser } from "../user/user.store.js";
 import { externalIdsOf } from "./calculation.store.js";
 import { calculatedMeasurement } from "../../engine/batch/measurement-writer.js";
@@ -76,14 +76,7 @@ export class CalculationService {
       calculatedAt: new Date(),
       calculatedBy: null,
     };
-    const [row] = await this.db
-      .insert(kpiMeasurements)
-      .values({ userKpiId, periodStart: period.start, periodEnd: period.end, ...fields })
-      .onConflictDoUpdate({
-        target: [kpiMeasurements.userKpiId, kpiMeasurements.periodStart, kpiMeasurements.periodEnd],
-        set: fields,
-      })
-      .returning();
+    const row = await upsertMeasurement(this.db, { userKpiId, periodStart: period.start, periodEnd: period.end }, fields);
     await this.onStored({
       userId: assignment.userId,
       userKpiId,
@@ -92,7 +85,7 @@ export class CalculationService {
       periodEnd: period.end,
       actorId: null,
     });
-    return toMeasurement(row!);
+    return toMeasurement(row);
   }
 
   /** Runs a definition that is not saved yet for a user and period; stores nothing. */

@@ -1,4 +1,7 @@
+import { and, eq } from "drizzle-orm";
 import type pg from "pg";
+import type { DbOrTx } from "../../db/client.js";
+import { kpiMeasurements, type KpiMeasurementRow } from "../../db/schema/index.js";
 
 /** A measurement as the dashboards read it (GraphQL Measurement): numbers as numbers, days as text. */
 export interface Measurement {
@@ -129,4 +132,42 @@ export async function measurementsOfUsers(
   );
   const byOrdinal = new Map(result.rows.map(({ ordinal, ...row }) => [Number(ordinal), row]));
   return keys.map((_key, index) => byOrdinal.get(index + 1));
+}
+
+/** A measurement's key: its assignment and period. */
+export interface MeasurementKey {
+  userKpiId: number;
+  periodStart: string;
+  periodEnd: string;
+}
+
+type MeasurementFields = Omit<typeof kpiMeasurements.$inferInsert, "id" | "userKpiId" | "periodStart" | "periodEnd">;
+
+/** The measurement of the key, locked until the transaction ends (what it replaces is audited). */
+export async function lockMeasurement(tx: DbOrTx, key: MeasurementKey): Promise<KpiMeasurementRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(kpiMeasurements)
+    .where(
+      and(
+        eq(kpiMeasurements.userKpiId, key.userKpiId),
+        eq(kpiMeasurements.periodStart, key.periodStart),
+        eq(kpiMeasurements.periodEnd, key.periodEnd),
+      ),
+    )
+    .for("update");
+  return row;
+}
+
+/** Stores the measurement of the key, replacing the one there: recording or calculating a period again replaces its value. */
+export async function upsertMeasurement(db: DbOrTx, key: MeasurementKey, fields: MeasurementFields): Promise<KpiMeasurementRow> {
+  const [row] = await db
+    .insert(kpiMeasurements)
+    .values({ ...key, ...fields })
+    .onConflictDoUpdate({
+      target: [kpiMeasurements.userKpiId, kpiMeasurements.periodStart, kpiMeasurements.periodEnd],
+      set: fields,
+    })
+    .returning();
+  return row!;
 }

@@ -73,3 +73,14 @@ export async function insertMember(tx: DbOrTx, teamId: number, userId: number): 
 export async function deleteMember(tx: DbOrTx, teamId: number, userId: number): Promise<void> {
   await tx.delete(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)));
 }
+
+/** Ids of a team's active members, ascending. */
+export async function activeMemberIdsOfTeam(db: DbOrTx, teamId: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(teamMembers)
+    .innerJoin(users, eq(users.id, teamMembers.userId))
+    .where(and(eq(teamMembers.teamId, teamId), eq(users.isActive, true)))
+    .orderBy(users.id);
+  return rows.map((row) => row.id);
+}

@@ -126,3 +126,8 @@ export async function upsertExternalId(db: DbOrTx, key: { userId: number; provid
       set: { externalId: key.externalId, updatedAt: new Date() },
     });
 }
+
+/** Whether each of these users is active; an unknown id is absent. */
+export function activeFlagsOf(db: DbOrTx, ids: readonly number[]): Promise<Array<{ id: number; isActive: boolean }>> {
+  return db.select({ id: users.id, isActive: users.isActive }).from(users).where(anyOf(users.id, ids));
+}

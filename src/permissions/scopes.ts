@@ -122,7 +122,11 @@ export async function alertScope(access: Access, teamId: number | undefined): Pr
 }
 
 /** Mutation.acknowledgeAlert: any alert for an admin; for a manager, the alerts about their teams' members. */
-export async function acknowledgeableAlert<T extends { userId: number }>(access: Access, alert: T | undefined, id: number): Promise<T> {
+export async function acknowledgeableAlert<T extends { userId: number }>(
+  access: Access,
+  alert: T | undefined,
+  id: number,
+): Promise<T> {
   if (!alert) throw refusal(access, "Alert", id);
   if (!access.isAdmin && !(await access.managesUser(alert.userId))) throw forbidden();
   return alert;

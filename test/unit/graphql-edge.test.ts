@@ -11,7 +11,8 @@ import { describe, expect, it } from "vitest";
 const SRC = join(import.meta.dirname, "../../src");
 const DOMAIN_FOLDERS = ["engine", "scoring", "jobs", "alerts", "db", "lib", "live", "modules"];
 const EDGE_FILE = /\.(type|input|resolver)\.ts$/;
-const GRAPHQL_IMPORT = /^\s*(?:import|export)\b[^;]*?from\s+["']((?:type-)?graphql(?:\/[^"']*)?|[^"']*\.(?:type|input|resolver)\.js)["']/gm;
+const GRAPHQL_IMPORT =
+  /^\s*(?:import|export)\b[^;]*?from\s+["']((?:type-)?graphql(?:\/[^"']*)?|[^"']*\.(?:type|input|resolver)\.js)["']/gm;
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -31,7 +32,9 @@ describe("GraphQL at the edge", () => {
       "type-graphql",
       "../a/a.type.js",
     ]);
-    expect(graphqlImports('import type {\n  GraphQLError,\n} from "graphql";\nimport { a } from "./a.store.js";')).toEqual(["graphql"]);
+    expect(graphqlImports('import type {\n  GraphQLError,\n} from "graphql";\nimport { a } from "./a.store.js";')).toEqual([
+      "graphql",
+    ]);
   });
 
   it("no domain file imports GraphQL", () => {

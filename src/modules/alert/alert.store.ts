@@ -41,7 +41,10 @@ export function listAlerts(
   const conditions: SQL[] = [];
   if (query.teamIds) {
     conditions.push(
-      inArray(alerts.userId, db.select({ id: teamMembers.userId }).from(teamMembers).where(inArray(teamMembers.teamId, query.teamIds))),
+      inArray(
+        alerts.userId,
+        db.select({ id: teamMembers.userId }).from(teamMembers).where(inArray(teamMembers.teamId, query.teamIds)),
+      ),
     );
   }
   if (query.status) conditions.push(eq(alerts.status, query.status));

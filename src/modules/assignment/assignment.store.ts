@@ -31,7 +31,10 @@ export async function findUserKpiWithDefinition(
 
 /** The user of each of these assignments; an unknown id is simply absent. */
 export function userKpiOwners(db: DbOrTx, ids: readonly number[]): Promise<Array<{ id: number; userId: number }>> {
-  return db.select({ id: userKpis.id, userId: userKpis.userId }).from(userKpis).where(inArray(userKpis.id, [...ids]));
+  return db
+    .select({ id: userKpis.id, userId: userKpis.userId })
+    .from(userKpis)
+    .where(inArray(userKpis.id, [...ids]));
 }
 
 export function userKpisByIds(db: DbOrTx, ids: readonly number[]): Promise<UserKpiRow[]> {
@@ -94,11 +97,7 @@ export async function insertUserKpi(tx: DbOrTx, values: typeof userKpis.$inferIn
   return row!;
 }
 
-export async function updateUserKpi(
-  tx: DbOrTx,
-  id: number,
-  changes: Partial<typeof userKpis.$inferInsert>,
-): Promise<UserKpiRow> {
+export async function updateUserKpi(tx: DbOrTx, id: number, changes: Partial<typeof userKpis.$inferInsert>): Promise<UserKpiRow> {
   const [after] = await tx.update(userKpis).set(changes).where(eq(userKpis.id, id)).returning();
   return after!;
 }

@@ -1,11 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Db } from "../../db/client.js";
-import type {
-  AggregationPeriodValue,
-  CalculationTypeValue,
-  KpiDefinitionRow,
-  TargetTypeValue,
-} from "../../db/schema/index.js";
+import type { AggregationPeriodValue, CalculationTypeValue, KpiDefinitionRow, TargetTypeValue } from "../../db/schema/index.js";
 import { conflict, conflictOnUnique, notFound, requireText } from "../../lib/errors.js";
 import { appendAudit } from "../audit/audit.store.js";
 import type { DefinitionChecker } from "../../engine/calculator/definition-checker.js";

@@ -59,11 +59,18 @@ export class InsightService {
    * A linear projection of the period-to-date value for additive KPIs, the least-squares trend of
    * the last periods for averages and rates; null when the assignment does not cover the current period.
    */
-  async forecast(assignment: UserKpiRow, when: { today: string; timeZone: string }, reads: InsightReads): Promise<KpiForecastValue | null> {
+  async forecast(
+    assignment: UserKpiRow,
+    when: { today: string; timeZone: string },
+    reads: InsightReads,
+  ): Promise<KpiForecastValue | null> {
     if (!assignment.isActive) return null;
     // Waiting for the latest measurements too (which comparison and currentMeasurement load anyway)
     // puts this field's measurementAt keys in the same batch as comparison's: one statement, not two.
-    const [definition] = await Promise.all([reads.definition(assignment.kpiDefinitionId), reads.latestMeasurement(assignment.id)]);
+    const [definition] = await Promise.all([
+      reads.definition(assignment.kpiDefinitionId),
+      reads.latestMeasurement(assignment.id),
+    ]);
     if (!definition) return null;
     const period = periodContaining(definition.aggregationPeriod, when.today);
     if (!assignmentCovers(assignment, period)) return null;

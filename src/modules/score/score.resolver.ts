@@ -73,7 +73,9 @@ export class TeamAveragesResolver {
   @FieldResolver(() => Float, { nullable: true })
   async overallScore(@Root() averages: TeamAverages, @Ctx() ctx: Context): Promise<number | null> {
     const members = await ctx.loaders.membersByTeamId.load(averages.teamId);
-    return ctx.services.insights.averageScore(await ctx.loaders.overallScoreByUserId.loadMany(members.map((member) => member.id)));
+    return ctx.services.insights.averageScore(
+      await ctx.loaders.overallScoreByUserId.loadMany(members.map((member) => member.id)),
+    );
   }
 
   @FieldResolver(() => [KpiAverage])

@@ -8,6 +8,7 @@ import { DefinitionService } from "./modules/definition/definition.service.js";
 import { MeasurementService } from "./modules/measurement/measurement.service.js";
 import { TeamService } from "./modules/team/team.service.js";
 import { UserService } from "./modules/user/user.service.js";
+import { InsightService } from "./modules/insight/insight.service.js";
 import { todayIn } from "./scoring/periods.js";
 import { AdapterRegistry } from "./engine/adapters/adapter.js";
 import { AircallAdapter } from "./engine/adapters/aircall.adapter.js";
@@ -121,6 +122,7 @@ export function createServices(
       ),
     ),
     assignments: new AssignmentService(db),
+    insights: new InsightService(),
     measurements: new MeasurementService(db, today, afterStored),
     apiKeys: new ApiKeyService(db),
     session: new SessionService(db, options.session ?? { demo: false }),

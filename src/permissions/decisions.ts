@@ -1,3 +1,4 @@
+import { asId } from "../lib/errors.js";
 import type { Access } from "./access.js";
 
 /**
@@ -6,23 +7,19 @@ import type { Access } from "./access.js";
  * can never show what the API would refuse.
  */
 
-/** An id as a client sent it (GraphQL ID or path segment): digits only, else null. */
-export const idArg = (value: unknown): number | null =>
-  typeof value === "string" && /^\d{1,10}$/.test(value) ? Number(value) : typeof value === "number" ? value : null;
-
 /**
  * Query.user: the viewer themselves, their manager, or an admin. Admins pass whatever the id, so
  * that they, and only they, learn that an id is malformed or unknown.
  */
 export async function maySeeUser(access: Access, rawId: unknown): Promise<boolean> {
-  const id = idArg(rawId);
-  return access.isAdmin || (id !== null && (await access.canSeePrivateDataOf(id)));
+  const id = asId(rawId);
+  return access.isAdmin || (id !== undefined && (await access.canSeePrivateDataOf(id)));
 }
 
 /** Query.team: the team's manager, a member, or an admin (who passes whatever the id, as above). */
 export async function mayViewTeam(access: Access, rawId: unknown): Promise<boolean> {
-  const id = idArg(rawId);
-  return access.isAdmin || (id !== null && (await access.canViewTeam(id)));
+  const id = asId(rawId);
+  return access.isAdmin || (id !== undefined && (await access.canViewTeam(id)));
 }
 
 /** TeamMember.kpis and overallScore: a member's figures are for the member, their manager and admins. */

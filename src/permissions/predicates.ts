@@ -1,7 +1,8 @@
 import { rule } from "graphql-shield";
 import type { Context } from "../graphql/context.js";
-import { AppError } from "../lib/errors.js";
-import { idArg, mayViewTeam, maySeeFiguresOf, maySeeUser } from "./decisions.js";
+import { asId } from "../lib/errors.js";
+import { mayViewTeam, maySeeFiguresOf, maySeeUser } from "./decisions.js";
+import { bulkAssignDecision, reportIdsOf } from "./scopes.js";
 
 /**
  * Small named predicates; rules.ts combines them per field. Rules that depend on the parent or the
@@ -45,8 +46,8 @@ export const canViewParentTeam = rule("canViewParentTeam", { cache: "no_cache" }
 /** Admins, and the manager of the team the argument names: who hears of its alerts. */
 export const managesTeamArg = (arg: string) =>
   rule(`managesTeamArg:${arg}`, { cache: "no_cache" })(async (_parent, args: Record<string, unknown>, ctx: Context) => {
-    const id = idArg(args[arg]);
-    return ctx.access.isAdmin || (id !== null && (await ctx.access.managesTeam(id)));
+    const id = asId(args[arg]);
+    return ctx.access.isAdmin || (id !== undefined && (await ctx.access.managesTeam(id)));
   });
 
 export const managesParentTeam = rule("managesParentTeam", { cache: "no_cache" })((parent: { id: number }, _args, ctx: Context) =>
@@ -58,13 +59,13 @@ export const isSelfOrAdminByOptionalArg = (arg: string) =>
   rule(`isSelfOrAdminByOptionalArg:${arg}`, { cache: "no_cache" })((_parent, args: Record<string, unknown>, ctx: Context) => {
     if (!ctx.viewer) return false;
     const value = args[arg];
-    return value === undefined || value === null || ctx.access.isAdmin || idArg(value) === ctx.viewer.id;
+    return value === undefined || value === null || ctx.access.isAdmin || asId(value) === ctx.viewer.id;
   });
 
 export const ownsApiKeyArg = (arg: string) =>
   rule(`ownsApiKeyArg:${arg}`, { cache: "no_cache" })(async (_parent, args: Record<string, unknown>, ctx: Context) => {
-    const id = idArg(args[arg]);
-    return ctx.viewer !== null && id !== null && (await ctx.services.apiKeys.ownerOf(id)) === ctx.viewer.id;
+    const id = asId(args[arg]);
+    return ctx.viewer !== null && id !== undefined && (await ctx.services.apiKeys.ownerOf(id)) === ctx.viewer.id;
   });
 
 /**
@@ -74,18 +75,18 @@ export const ownsApiKeyArg = (arg: string) =>
  */
 async function canManageUser(ctx: Context, userId: number | null): Promise<boolean> {
   if (ctx.access.isAdmin) return true;
-  return userId !== null && !ctx.access.isSelf(userId) && (await ctx.access.managesUser(userId));
+  return userId !== null && (await reportIdsOf(ctx.access)).has(userId);
 }
 
 async function ownerOfUserKpi(ctx: Context, value: unknown): Promise<number | null> {
-  const id = idArg(value);
-  if (id === null || id > 2_147_483_647) return null;
+  const id = asId(value);
+  if (id === undefined) return null;
   return (await ctx.loaders.userKpiById.load(id))?.userId ?? null;
 }
 
 export const canManageUserArg = (arg: string) =>
   rule(`canManageUserArg:${arg}`, { cache: "no_cache" })((_parent, args: Record<string, unknown>, ctx: Context) =>
-    canManageUser(ctx, idArg(args[arg])),
+    canManageUser(ctx, asId(args[arg]) ?? null),
   );
 
 /** For arguments naming an assignment: the viewer may manage the assignment's user. */
@@ -108,36 +109,8 @@ export const canSeeParentMember = rule("canSeeParentMember", { cache: "no_cache"
   (parent: { userId: number }, _args, ctx: Context) => maySeeFiguresOf(ctx.access, parent.userId),
 );
 
-/**
- * Bulk assignment: an admin, or a manager assigning within teams they manage. One user outside
- * them refuses the whole call, naming who.
- */
-export const canBulkAssign = rule("canBulkAssign", { cache: "no_cache" })(async (
-  _parent,
-  args: { input?: { userIds?: unknown[] | null; teamId?: unknown } },
-  ctx: Context,
-) => {
-  if (ctx.access.isAdmin) return true;
-  if (!ctx.access.isManager) return false;
-  const { userIds, teamId } = args.input ?? {};
-  if (teamId !== undefined && teamId !== null) {
-    const id = idArg(teamId);
-    if (id === null || !(await ctx.access.managesTeam(id))) return false;
-    // Every member of the team gets the KPI: a manager who is one of them would assign it to themselves.
-    if (!(await ctx.access.memberTeamIds()).has(id)) return true;
-    return new AppError("FORBIDDEN", `You may not assign KPIs to yourself, and you are a member of team ${id}`, {
-      userIds: [String(ctx.viewer!.id)],
-    });
-  }
-  if (!userIds || userIds.length === 0) return false;
-  const managed = await ctx.access.managedUserIds();
-  const outside = userIds.filter((value) => {
-    const id = idArg(value);
-    return id === null || !managed.has(id) || ctx.access.isSelf(id);
-  });
-  if (outside.length === 0) return true;
-  const named = outside.slice(0, 20).map(String).join(", ") + (outside.length > 20 ? ` and ${outside.length - 20} more` : "");
-  return new AppError("FORBIDDEN", `You may only assign KPIs to members of teams you manage; not to users ${named}`, {
-    userIds: outside.map(String),
-  });
-});
+/** Bulk assignment: scopes.ts bulkAssignDecision (an admin, or a manager within their reports). */
+export const canBulkAssign = rule("canBulkAssign", { cache: "no_cache" })(
+  (_parent, args: { input?: { userIds?: unknown[] | null; teamId?: unknown } }, ctx: Context) =>
+    bulkAssignDecision(ctx.access, args.input ?? {}),
+);

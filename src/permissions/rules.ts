@@ -1,6 +1,6 @@
 import { allow, deny, or, shield, type IRules } from "graphql-shield";
 import type { Context } from "../graphql/context.js";
-import { AppError, forbidden, unauthenticated } from "../lib/errors.js";
+import { type AppError, forbidden, unauthenticated } from "../lib/errors.js";
 import {
   canBulkAssign,
   canManageUserArg,

@@ -1,9 +1,8 @@
 import type { TargetTypeValue } from "../db/schema/index.js";
+import { round2 } from "./round.js";
 
 /** The largest achievement kpi_measurements.achievement_percentage (numeric(5,2)) can hold. */
 export const MAX_ACHIEVEMENT = 999.99;
-
-const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /**
  * Achievement of an actual value against its target, in percent, rounded to two decimals and

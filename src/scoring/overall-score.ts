@@ -1,10 +1,10 @@
+import { round2 } from "./round.js";
+
 /** One assignment's part in an overall score: its weight and the achievement of its latest measured period. */
 export interface ScoredKpi {
   weight: number;
   achievement: number | null;
 }
-
-const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /**
  * Weighted average of achievements, each capped at `cap` so that one outlier cannot carry the

@@ -6,7 +6,7 @@ import { ApiKeyResolver } from "../modules/api-key/api-key.resolver.js";
 import { AssignmentResolver } from "../modules/assignment/assignment.resolver.js";
 import { AlertResolver, AlertRuleResolver, TeamNotificationsResolver } from "../modules/alert/alert.resolver.js";
 import { TeamInsightResolver, UserKpiInsightResolver } from "../modules/insight/insight.resolver.js";
-import { MeasurementResolver } from "../modules/measurement/measurement.resolver.js";
+import { MeasurementResolver, UserKpiMeasurementsResolver } from "../modules/measurement/measurement.resolver.js";
 import {
   KpiAverageResolver,
   TeamAveragesResolver,
@@ -19,8 +19,8 @@ import { AuditResolver } from "../modules/audit/audit.resolver.js";
 import { RunResolver } from "../modules/run/run.resolver.js";
 import { DefinitionResolver } from "../modules/definition/definition.resolver.js";
 import { SessionResolver } from "../modules/session/session.resolver.js";
-import { TeamResolver } from "../modules/team/team.resolver.js";
-import { UserResolver } from "../modules/user/user.resolver.js";
+import { TeamResolver, UserTeamsResolver } from "../modules/team/team.resolver.js";
+import { AuditActorResolver, UserResolver } from "../modules/user/user.resolver.js";
 import { guardSubscriptions } from "../permissions/guard-subscriptions.js";
 import { permissions, ruleTree } from "../permissions/rules.js";
 import { skipAllowedFields } from "../permissions/skip-allowed.js";
@@ -29,6 +29,7 @@ export const resolvers = [
   UserResolver,
   UserScoresResolver,
   TeamResolver,
+  UserTeamsResolver,
   TeamScoresResolver,
   TeamMemberScoresResolver,
   TeamAveragesResolver,
@@ -38,6 +39,7 @@ export const resolvers = [
   UserKpiInsightResolver,
   TeamInsightResolver,
   MeasurementResolver,
+  UserKpiMeasurementsResolver,
   CalculationResolver,
   RunResolver,
   AlertResolver,
@@ -45,6 +47,7 @@ export const resolvers = [
   TeamNotificationsResolver,
   ApiKeyResolver,
   AuditResolver,
+  AuditActorResolver,
   SessionResolver,
 ] as const;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changeBetween, samePeriodLastYear } from "../../src/insights/comparison.js";
+import { changeBetween, samePeriodLastYear } from "../../src/scoring/comparison.js";
 
 describe("changeBetween", () => {
   it("gives the change in value, in percent of the earlier value, and in achievement points", () => {

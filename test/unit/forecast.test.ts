@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { elapsedDays, leastSquares, periodDays, projectLinearly, projectTrend } from "../../src/insights/forecast.js";
+import { elapsedDays, leastSquares, periodDays, projectLinearly, projectTrend } from "../../src/scoring/forecast.js";
 
 const november = { start: "2026-11-01", end: "2026-12-01" };
 const higher = { targetType: "higher_better" as const, targetValue: 30 };

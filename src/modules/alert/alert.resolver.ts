@@ -13,6 +13,8 @@ import {
 } from "type-graphql";
 import type { AlertRow, AlertRuleRow, TeamNotificationSettingsRow, TeamRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
+import { acknowledgeableAlert, alertScope } from "../../permissions/scopes.js";
+import { viewerOf } from "../../permissions/viewer.js";
 import { notFound, parseId } from "../../lib/errors.js";
 import type { AlertRaisedEvent, LiveTopics } from "../../live/topics.js";
 import { boundedLimit } from "../../lib/limits.js";
@@ -43,22 +45,23 @@ export class AlertResolver {
     description:
       "Newest first. Admins: all alerts, or one team's; managers: those about the members of the teams they manage. Users see none.",
   })
-  alerts(
+  async alerts(
     @Ctx() ctx: Context,
     @Arg("teamId", () => ID, { nullable: true }) teamId?: string | null,
     @Arg("status", () => AlertStatus, { nullable: true }) status?: AlertStatus | null,
     @Arg("limit", () => Int, { nullable: true, defaultValue: 50 }) limit = 50,
   ): Promise<AlertRow[]> {
-    return ctx.services.alerts.list(ctx.access, {
+    const query = {
       teamId: teamId == null ? undefined : parseId(teamId, "teamId"),
       status: status ?? undefined,
       limit: boundedLimit(limit, MAX_ALERTS),
-    });
+    };
+    return ctx.services.alerts.list(await alertScope(ctx.access, query.teamId), query);
   }
 
   @Mutation(() => AlertRule, { description: "Admins. Settings the kind does not use are refused." })
   createAlertRule(@Arg("input", () => CreateAlertRuleInput) input: CreateAlertRuleInput, @Ctx() ctx: Context) {
-    return ctx.services.alerts.createRule(ctx.viewer!.id, {
+    return ctx.services.alerts.createRule(viewerOf(ctx).id, {
       ...input,
       kpiDefinitionId: input.kpiDefinitionId == null ? null : parseId(input.kpiDefinitionId, "kpiDefinitionId"),
     });
@@ -70,12 +73,14 @@ export class AlertResolver {
     @Arg("input", () => UpdateAlertRuleInput) input: UpdateAlertRuleInput,
     @Ctx() ctx: Context,
   ) {
-    return ctx.services.alerts.updateRule(ctx.viewer!.id, parseId(id), input);
+    return ctx.services.alerts.updateRule(viewerOf(ctx).id, parseId(id), input);
   }
 
   @Mutation(() => Alert, { description: "A manager of the user's team (or an admin) has seen it. Idempotent." })
-  acknowledgeAlert(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<AlertRow> {
-    return ctx.services.alerts.acknowledge(ctx.access, parseId(id));
+  async acknowledgeAlert(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<AlertRow> {
+    const alertId = parseId(id);
+    const alert = await acknowledgeableAlert(ctx.access, await ctx.services.alerts.find(alertId), alertId);
+    return ctx.services.alerts.acknowledge(viewerOf(ctx).id, alert);
   }
 
   @Mutation(() => TeamNotificationSettings, { description: "Admins: where a team's alerts go besides its manager's e-mail." })

@@ -1,23 +1,29 @@
-import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import {
-  alertRules,
-  alerts,
-  teamMembers,
-  teamNotificationSettings,
-  type AlertRow,
-  type AlertRuleRow,
-  type AlertStatusValue,
-  type AlertKindValue,
-  type TeamNotificationSettingsRow,
+import type {
+  AlertRow,
+  AlertRuleRow,
+  AlertStatusValue,
+  AlertKindValue,
+  TeamNotificationSettingsRow,
 } from "../../db/schema/index.js";
 import { validateRule, type RuleFields } from "./alert-rules.js";
-import { badInput, conflict, forbidden, notFound, requireText } from "../../lib/errors.js";
-import type { Access } from "../../permissions/access.js";
+import { badInput, conflict, notFound, requireText } from "../../lib/errors.js";
+import type { AlertScope } from "../../permissions/scopes.js";
 import { appendAudit } from "../audit/audit.store.js";
 import { findTeam } from "../team/team.store.js";
 import { findDefinition } from "../definition/definition.store.js";
 import { OUTBOUND_REFUSAL, refusedHost, type OutboundPolicy } from "../../lib/outbound-policy.js";
+import {
+  acknowledgeOpenAlert,
+  findAlert,
+  findTeamNotifications,
+  insertAlertRule,
+  listAlertRules,
+  listAlerts,
+  lockAlertRule,
+  updateAlertRule,
+  upsertTeamNotifications,
+} from "./alert.store.js";
 
 export interface AlertQuery {
   teamId?: number;
@@ -36,7 +42,7 @@ export class AlertService {
   ) {}
 
   listRules(): Promise<AlertRuleRow[]> {
-    return this.db.select().from(alertRules).orderBy(alertRules.id);
+    return listAlertRules(this.db);
   }
 
   async createRule(actorId: number, input: RuleFields & { name: string; kind: AlertKindValue }): Promise<AlertRuleRow> {
@@ -44,12 +50,9 @@ export class AlertService {
     const fields = validateRule(input.kind, input);
     if (fields.kpiDefinitionId !== null) await this.requireDefinition(fields.kpiDefinitionId);
     return this.db.transaction(async (tx) => {
-      const [rule] = await tx
-        .insert(alertRules)
-        .values({ name, kind: input.kind, ...fields, createdBy: actorId })
-        .returning();
-      await appendAudit(tx, { actorId, action: "alert_rule.create", entityType: "alert_rule", entityId: rule!.id, after: rule });
-      return rule!;
+      const rule = await insertAlertRule(tx, { name, kind: input.kind, ...fields, createdBy: actorId });
+      await appendAudit(tx, { actorId, action: "alert_rule.create", entityType: "alert_rule", entityId: rule.id, after: rule });
+      return rule;
     });
   }
 
@@ -59,7 +62,7 @@ export class AlertService {
     changes: Omit<RuleFields, "category" | "kpiDefinitionId"> & { name?: string | null; isActive?: boolean | null },
   ): Promise<AlertRuleRow> {
     return this.db.transaction(async (tx) => {
-      const [before] = await tx.select().from(alertRules).where(eq(alertRules.id, id)).for("update");
+      const before = await lockAlertRule(tx, id);
       if (!before) throw notFound("AlertRule", id);
       const merged = validateRule(before.kind, {
         threshold: changes.threshold === undefined ? before.threshold : changes.threshold,
@@ -68,76 +71,54 @@ export class AlertService {
         category: before.category,
         kpiDefinitionId: before.kpiDefinitionId,
       });
-      const [after] = await tx
-        .update(alertRules)
-        .set({
-          ...merged,
-          name: changes.name == null ? undefined : requireText(changes.name, "name"),
-          isActive: changes.isActive ?? undefined,
-          updatedAt: new Date(),
-        })
-        .where(eq(alertRules.id, id))
-        .returning();
+      const after = await updateAlertRule(tx, id, {
+        ...merged,
+        name: changes.name == null ? undefined : requireText(changes.name, "name"),
+        isActive: changes.isActive ?? undefined,
+        updatedAt: new Date(),
+      });
       await appendAudit(tx, { actorId, action: "alert_rule.update", entityType: "alert_rule", entityId: id, before, after });
-      return after!;
+      return after;
     });
   }
 
   /**
-   * Newest first. Admins: every alert, or a team's; managers: the alerts about members of the
-   * teams they manage (one of them with teamId). Nobody else sees alerts.
+   * Newest first: the alerts about the members of the scope's teams (every alert for "all"), or of
+   * the one team named, which src/permissions/scopes.ts alertScope has checked is in scope.
    */
-  async list(access: Access, query: AlertQuery): Promise<AlertRow[]> {
+  async list(scope: AlertScope, query: AlertQuery): Promise<AlertRow[]> {
     let teamIds: number[] | undefined;
     if (query.teamId !== undefined) {
-      if (!access.isAdmin && !(await access.managesTeam(query.teamId))) throw forbidden();
-      if (access.isAdmin) await this.requireTeam(query.teamId);
+      if (scope.teamIds === "all") await this.requireTeam(query.teamId);
+      else if (!scope.teamIds.includes(query.teamId)) return [];
       teamIds = [query.teamId];
-    } else if (!access.isAdmin) {
-      teamIds = [...(await access.managedTeamIds())];
+    } else if (scope.teamIds !== "all") {
+      teamIds = scope.teamIds;
       if (teamIds.length === 0) return [];
     }
-    const conditions: SQL[] = [];
-    if (teamIds) {
-      conditions.push(
-        inArray(
-          alerts.userId,
-          this.db.select({ id: teamMembers.userId }).from(teamMembers).where(inArray(teamMembers.teamId, teamIds)),
-        ),
-      );
-    }
-    if (query.status) conditions.push(eq(alerts.status, query.status));
-    return this.db
-      .select()
-      .from(alerts)
-      .where(and(...conditions))
-      .orderBy(desc(alerts.raisedAt), desc(alerts.id))
-      .limit(query.limit);
+    return listAlerts(this.db, { teamIds, status: query.status, limit: query.limit });
   }
 
-  /** Acknowledging says a manager has seen it: it stays until its condition clears. Idempotent. */
-  async acknowledge(access: Access, id: number): Promise<AlertRow> {
-    const [found] = await this.db.select().from(alerts).where(eq(alerts.id, id));
-    if (!found) {
-      if (access.isAdmin) throw notFound("Alert", id);
-      throw forbidden();
-    }
-    if (!access.isAdmin && !(await access.managesUser(found.userId))) throw forbidden();
+  find(id: number): Promise<AlertRow | undefined> {
+    return findAlert(this.db, id);
+  }
+
+  /**
+   * Acknowledging says a manager has seen it: it stays until its condition clears. Idempotent.
+   * `found` is the alert as read by find(), which the caller may acknowledge (scopes.ts acknowledgeableAlert).
+   */
+  async acknowledge(actorId: number, found: AlertRow): Promise<AlertRow> {
+    const id = found.id;
     if (found.status === "resolved") throw conflict(`Alert ${id} is already resolved`);
     if (found.status === "acknowledged") return found;
-    const [after] = await this.db
-      .update(alerts)
-      .set({ status: "acknowledged", acknowledgedAt: new Date(), acknowledgedBy: access.viewer!.id })
-      .where(and(eq(alerts.id, id), eq(alerts.status, "open")))
-      .returning();
+    const after = await acknowledgeOpenAlert(this.db, id, actorId);
     // Resolved between the read and the write: say so rather than pretend.
     if (!after) throw conflict(`Alert ${id} changed meanwhile; read it again`);
     return after;
   }
 
-  async teamNotifications(teamId: number): Promise<TeamNotificationSettingsRow | undefined> {
-    const [row] = await this.db.select().from(teamNotificationSettings).where(eq(teamNotificationSettings.teamId, teamId));
-    return row;
+  teamNotifications(teamId: number): Promise<TeamNotificationSettingsRow | undefined> {
+    return findTeamNotifications(this.db, teamId);
   }
 
   /**
@@ -163,12 +144,7 @@ export class AlertService {
       if (bad !== -1) throw badInput(`emails[${bad}]`, "is not an e-mail address");
       values.emails = emails;
     }
-    const [row] = await this.db
-      .insert(teamNotificationSettings)
-      .values({ teamId, ...values })
-      .onConflictDoUpdate({ target: teamNotificationSettings.teamId, set: { ...values, updatedAt: sql`now()` } })
-      .returning();
-    return row!;
+    return upsertTeamNotifications(this.db, teamId, values);
   }
 
   private async requireTeam(id: number): Promise<void> {

@@ -1,9 +1,9 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import { apiKeys, type ApiKeyRow } from "../../db/schema/index.js";
+import type { ApiKeyRow } from "../../db/schema/index.js";
 import { generateApiKey } from "../../auth/api-key-token.js";
 import { badInput, notFound } from "../../lib/errors.js";
 import { appendAudit } from "../audit/audit.store.js";
+import { apiKeysOfUser, findApiKey, insertApiKey, ownerOfApiKey, revokeApiKey } from "./api-key.store.js";
 
 export class ApiKeyService {
   constructor(private readonly db: Db) {}
@@ -14,41 +14,30 @@ export class ApiKeyService {
     if (!trimmed || trimmed.length > 100) throw badInput("name", "must be 1 to 100 characters");
     const key = generateApiKey();
     return this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(apiKeys)
-        .values({ userId, name: trimmed, prefix: key.prefix, keyHash: key.hash })
-        .returning({ id: apiKeys.id });
+      const row = await insertApiKey(tx, { userId, name: trimmed, prefix: key.prefix, keyHash: key.hash });
       await appendAudit(tx, {
         actorId: userId,
         action: "api_key.create",
         entityType: "api_key",
-        entityId: row!.id,
+        entityId: row.id,
         after: { name: trimmed, prefix: key.prefix, userId },
       });
-      return { id: row!.id, name: trimmed, token: key.token };
+      return { id: row.id, name: trimmed, token: key.token };
     });
   }
 
   ownerOf(id: number): Promise<number | undefined> {
-    return this.db
-      .select({ userId: apiKeys.userId })
-      .from(apiKeys)
-      .where(eq(apiKeys.id, id))
-      .then(([row]) => row?.userId);
+    return ownerOfApiKey(this.db, id);
   }
 
   listForUser(userId: number): Promise<ApiKeyRow[]> {
-    return this.db.select().from(apiKeys).where(eq(apiKeys.userId, userId)).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+    return apiKeysOfUser(this.db, userId);
   }
 
   /** Revoking twice is harmless: the first revocation time stays. */
   async revoke(actorId: number, id: number): Promise<ApiKeyRow> {
     return this.db.transaction(async (tx) => {
-      const [revoked] = await tx
-        .update(apiKeys)
-        .set({ revokedAt: new Date() })
-        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-        .returning();
+      const revoked = await revokeApiKey(tx, id);
       if (revoked) {
         await appendAudit(tx, {
           actorId,
@@ -59,7 +48,7 @@ export class ApiKeyService {
         });
         return revoked;
       }
-      const [existing] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id));
+      const existing = await findApiKey(tx, id);
       if (!existing) throw notFound("ApiKey", id);
       return existing;
     });

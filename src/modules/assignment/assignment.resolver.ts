@@ -1,17 +1,12 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { UserKpiRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
-import { DateScalar } from "../../graphql/scalars.js";
-import { badInput, parseId } from "../../lib/errors.js";
-import { boundedLimit } from "../../lib/limits.js";
+import { viewerOf } from "../../permissions/viewer.js";
+import { parseId } from "../../lib/errors.js";
 import { KpiDefinition } from "../definition/definition.type.js";
-import { KpiMeasurement } from "../measurement/measurement.type.js";
 import { User } from "../user/user.type.js";
 import { AssignKpiInput, BulkAssignKpiInput, UpdateUserKpiInput } from "./assignment.input.js";
 import { BulkAssignResult, UserKpi } from "./assignment.type.js";
-
-export const MAX_TREND_PERIODS = 60;
-export const MAX_HISTORY = 1000;
 
 const terms = (input: AssignKpiInput | BulkAssignKpiInput) => ({
   kpiDefinitionId: parseId(input.kpiDefinitionId, "kpiDefinitionId"),
@@ -34,7 +29,7 @@ export class AssignmentResolver {
     @Arg("input", () => AssignKpiInput) input: AssignKpiInput,
     @Ctx() ctx: Context,
   ): Promise<UserKpiRow> {
-    return ctx.services.assignments.assign(ctx.viewer!.id, parseId(userId, "userId"), terms(input));
+    return ctx.services.assignments.assign(viewerOf(ctx).id, parseId(userId, "userId"), terms(input));
   }
 
   @Mutation(() => BulkAssignResult, {
@@ -42,7 +37,7 @@ export class AssignmentResolver {
   })
   bulkAssignKpi(@Arg("input", () => BulkAssignKpiInput) input: BulkAssignKpiInput, @Ctx() ctx: Context) {
     return ctx.services.assignments.bulkAssign(
-      ctx.viewer!.id,
+      viewerOf(ctx).id,
       {
         userIds: input.userIds?.map((id, i) => parseId(id, `userIds[${i}]`)),
         teamId: input.teamId == null ? undefined : parseId(input.teamId, "teamId"),
@@ -57,7 +52,7 @@ export class AssignmentResolver {
     @Arg("input", () => UpdateUserKpiInput) input: UpdateUserKpiInput,
     @Ctx() ctx: Context,
   ): Promise<UserKpiRow> {
-    return ctx.services.assignments.update(ctx.viewer!.id, parseId(id), input);
+    return ctx.services.assignments.update(viewerOf(ctx).id, parseId(id), input);
   }
 
   @FieldResolver(() => User)
@@ -73,37 +68,5 @@ export class AssignmentResolver {
   @FieldResolver(() => User, { nullable: true })
   assignedBy(@Root() assignment: UserKpiRow, @Ctx() ctx: Context) {
     return assignment.assignedBy === null ? null : ctx.loaders.userById.load(assignment.assignedBy);
-  }
-
-  @FieldResolver(() => KpiMeasurement, { nullable: true, description: "The measurement of the latest period that has one." })
-  async currentMeasurement(@Root() assignment: UserKpiRow, @Ctx() ctx: Context) {
-    const [latest] = await ctx.loaders.latestMeasurements.load({ id: assignment.id, options: 1 });
-    return latest ?? null;
-  }
-
-  @FieldResolver(() => [KpiMeasurement], { description: "The latest `periods` measurements, oldest first." })
-  async trend(
-    @Root() assignment: UserKpiRow,
-    @Ctx() ctx: Context,
-    @Arg("periods", () => Int, { nullable: true, defaultValue: 6 }) periods: number,
-  ) {
-    const count = boundedLimit(periods, MAX_TREND_PERIODS, "periods");
-    const newestFirst = await ctx.loaders.latestMeasurements.load({ id: assignment.id, options: count });
-    return [...newestFirst].reverse();
-  }
-
-  @FieldResolver(() => [KpiMeasurement], { description: "Measurements, newest first, within [from, to)." })
-  history(
-    @Root() assignment: UserKpiRow,
-    @Ctx() ctx: Context,
-    @Arg("from", () => DateScalar, { nullable: true }) from?: string | null,
-    @Arg("to", () => DateScalar, { nullable: true }) to?: string | null,
-    @Arg("limit", () => Int, { nullable: true, defaultValue: 100 }) limit = 100,
-  ) {
-    if (from && to && to <= from) throw badInput("to", "must be after from");
-    return ctx.loaders.measurementHistory.load({
-      id: assignment.id,
-      options: { from: from ?? null, to: to ?? null, limit: boundedLimit(limit, MAX_HISTORY) },
-    });
   }
 }

@@ -1,13 +1,23 @@
-import { and, eq, sql } from "drizzle-orm";
-import { anyOf } from "../../db/any-of.js";
 import type { Db, Tx } from "../../db/client.js";
-import { teamMembers, userKpis, users, type UserKpiRow } from "../../db/schema/index.js";
+import type { UserKpiRow } from "../../db/schema/index.js";
 import { AppError, badInput, conflict, notFound } from "../../lib/errors.js";
 import { isCalendarDate } from "../../scoring/periods.js";
 import { appendAudit } from "../audit/audit.store.js";
 import { findDefinition } from "../definition/definition.store.js";
-import { findTeam } from "../team/team.store.js";
-import { findUserKpi, overlappingAssignments, userKpisByIds } from "./assignment.store.js";
+import { activeMemberIdsOfTeam, findTeam } from "../team/team.store.js";
+import { activeFlagsOf } from "../user/user.store.js";
+import {
+  assignmentsStartingOn,
+  findUserKpi,
+  insertAssignmentsAudited,
+  insertUserKpi,
+  lockAssignee,
+  lockAssignees,
+  overlappingAssignments,
+  updateUserKpi,
+  userKpisByIds,
+  usersWithOverlap,
+} from "./assignment.store.js";
 
 export interface AssignmentTerms {
   kpiDefinitionId: number;
@@ -52,7 +62,7 @@ export class AssignmentService {
     await this.requireActiveDefinition(terms.kpiDefinitionId);
     return this.db.transaction(async (tx) => {
       // Locking the user serialises assignment writes for them, so two concurrent calls cannot both pass the overlap check.
-      const [user] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
+      const user = await lockAssignee(tx, userId);
       if (!user) throw notFound("User", userId);
       if (!user.isActive) throw badInput("userId", `user ${userId} is deactivated`);
       const overlapping = await overlappingAssignments(tx, {
@@ -73,26 +83,23 @@ export class AssignmentService {
           { userKpiId: String(overlapping[0]!.id) },
         );
       }
-      const [row] = await tx
-        .insert(userKpis)
-        .values({
-          userId,
-          kpiDefinitionId: terms.kpiDefinitionId,
-          targetValue: terms.targetValue,
-          weight: terms.weight,
-          startDate: terms.startDate,
-          endDate,
-          assignedBy: actorId,
-        })
-        .returning();
+      const row = await insertUserKpi(tx, {
+        userId,
+        kpiDefinitionId: terms.kpiDefinitionId,
+        targetValue: terms.targetValue,
+        weight: terms.weight,
+        startDate: terms.startDate,
+        endDate,
+        assignedBy: actorId,
+      });
       await appendAudit(tx, {
         actorId,
         action: "user_kpi.create",
         entityType: "user_kpi",
-        entityId: row!.id,
-        after: audited(row!),
+        entityId: row.id,
+        after: audited(row),
       });
-      return row!;
+      return row;
     });
   }
 
@@ -117,47 +124,17 @@ export class AssignmentService {
         target.teamId !== undefined ? await activeMembers(tx, target.teamId) : await requireActiveUsers(tx, target.userIds!);
       if (userIds.length === 0) return { created: [], existing: [] };
 
-      await tx.execute(sql`SELECT id FROM users WHERE id = ANY(${sql.param(userIds)}::int[]) ORDER BY id FOR UPDATE`);
-      const overlapping = await tx.execute<{ user_id: number }>(sql`
-        SELECT DISTINCT user_id FROM user_kpis
-        WHERE user_id = ANY(${sql.param(userIds)}::int[]) AND kpi_definition_id = ${terms.kpiDefinitionId} AND is_active
-          AND start_date <> ${terms.startDate}::date
-          AND daterange(start_date, end_date, '[]') && daterange(${terms.startDate}::date, ${endDate}::date, '[]')
-        ORDER BY user_id`);
-      if (overlapping.rows.length > 0) {
-        const ids = overlapping.rows.map((row) => Number(row.user_id));
+      const bulkTerms = { ...terms, endDate };
+      await lockAssignees(tx, userIds);
+      const ids = await usersWithOverlap(tx, userIds, bulkTerms);
+      if (ids.length > 0) {
         throw conflict(`Users ${listIds(ids)} already have this KPI for dates that overlap; end those assignments first`, {
           userIds: ids.map(String),
         });
       }
 
-      const inserted = await tx.execute<{ id: number }>(sql`
-        WITH inserted AS (
-          INSERT INTO user_kpis (user_id, kpi_definition_id, target_value, weight, start_date, end_date, assigned_by)
-          SELECT u.user_id, ${terms.kpiDefinitionId}, ${terms.targetValue}, ${terms.weight}, ${terms.startDate}::date, ${endDate}::date, ${actorId}
-          FROM unnest(${sql.param(userIds)}::int[]) AS u(user_id)
-          ON CONFLICT (user_id, kpi_definition_id, start_date) DO NOTHING
-          RETURNING *
-        ), audited AS (
-          INSERT INTO audit_log (actor_id, action, entity_type, entity_id, after)
-          SELECT ${actorId}, 'user_kpi.create', 'user_kpi', id::text,
-            jsonb_build_object('userId', user_id, 'kpiDefinitionId', kpi_definition_id, 'targetValue', target_value,
-              'weight', weight, 'startDate', start_date, 'endDate', end_date, 'isActive', is_active, 'via', 'bulkAssignKpi')
-          FROM inserted
-        )
-        SELECT id FROM inserted`);
-      const createdIds = new Set(inserted.rows.map((row) => Number(row.id)));
-      const all = await tx
-        .select()
-        .from(userKpis)
-        .where(
-          and(
-            sql`${userKpis.userId} = ANY(${sql.param(userIds)}::int[])`,
-            eq(userKpis.kpiDefinitionId, terms.kpiDefinitionId),
-            eq(userKpis.startDate, terms.startDate),
-          ),
-        )
-        .orderBy(userKpis.userId);
+      const createdIds = await insertAssignmentsAudited(tx, userIds, bulkTerms, actorId);
+      const all = await assignmentsStartingOn(tx, userIds, terms);
       return { created: all.filter((row) => createdIds.has(row.id)), existing: all.filter((row) => !createdIds.has(row.id)) };
     });
   }
@@ -169,7 +146,7 @@ export class AssignmentService {
     return this.db.transaction(async (tx) => {
       const current = await findUserKpi(tx, id);
       if (!current) throw notFound("UserKpi", id);
-      await tx.select({ id: users.id }).from(users).where(eq(users.id, current.userId)).for("update");
+      await lockAssignee(tx, current.userId);
       const endDate = changes.endDate === undefined ? current.endDate : checkDates(current.startDate, changes.endDate);
       const isActive = changes.isActive ?? current.isActive;
       if (isActive && (endDate !== current.endDate || !current.isActive)) {
@@ -183,20 +160,21 @@ export class AssignmentService {
         if (overlap)
           throw conflict(`The new dates overlap UserKpi ${overlap.id} of the same KPI`, { userKpiId: String(overlap.id) });
       }
-      const [after] = await tx
-        .update(userKpis)
-        .set({ targetValue: changes.targetValue ?? undefined, weight: changes.weight ?? undefined, endDate, isActive })
-        .where(eq(userKpis.id, id))
-        .returning();
+      const after = await updateUserKpi(tx, id, {
+        targetValue: changes.targetValue ?? undefined,
+        weight: changes.weight ?? undefined,
+        endDate,
+        isActive,
+      });
       await appendAudit(tx, {
         actorId,
         action: "user_kpi.update",
         entityType: "user_kpi",
         entityId: id,
         before: audited(current),
-        after: audited(after!),
+        after: audited(after),
       });
-      return after!;
+      return after;
     });
   }
 
@@ -221,18 +199,12 @@ function checkDates(startDate: string, endDate: string | null): string | null {
 
 async function activeMembers(tx: Tx, teamId: number): Promise<number[]> {
   if (!(await findTeam(tx, teamId))) throw notFound("Team", teamId);
-  const rows = await tx
-    .select({ id: users.id })
-    .from(teamMembers)
-    .innerJoin(users, eq(users.id, teamMembers.userId))
-    .where(and(eq(teamMembers.teamId, teamId), eq(users.isActive, true)))
-    .orderBy(users.id);
-  return rows.map((row) => row.id);
+  return activeMemberIdsOfTeam(tx, teamId);
 }
 
 async function requireActiveUsers(tx: Tx, requested: number[]): Promise<number[]> {
   const ids = [...new Set(requested)].sort((a, b) => a - b);
-  const found = await tx.select({ id: users.id, isActive: users.isActive }).from(users).where(anyOf(users.id, ids));
+  const found = await activeFlagsOf(tx, ids);
   const byId = new Map(found.map((row) => [row.id, row.isActive]));
   const missing = ids.filter((id) => !byId.has(id));
   if (missing.length > 0)

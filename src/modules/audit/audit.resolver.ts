@@ -1,6 +1,5 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, Int, Query, Resolver } from "type-graphql";
 import type { Context } from "../../graphql/context.js";
-import { User } from "../user/user.type.js";
 import { AuditEntry } from "./audit.type.js";
 import { boundedLimit } from "../../lib/limits.js";
 
@@ -14,10 +13,5 @@ export class AuditResolver {
     @Arg("limit", () => Int, { nullable: true, defaultValue: 100 }) limit = 100,
   ): Promise<AuditEntry[]> {
     return ctx.services.audit.list({ entityType, entityId, limit: boundedLimit(limit, 1000) });
-  }
-
-  @FieldResolver(() => User, { nullable: true })
-  actor(@Root() entry: AuditEntry, @Ctx() ctx: Context) {
-    return entry.actorId === null ? null : ctx.loaders.userById.load(entry.actorId);
   }
 }

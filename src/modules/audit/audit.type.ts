@@ -1,16 +1,13 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { DateTimeScalar, JSONScalar } from "../../graphql/scalars.js";
-import { User } from "../user/user.type.js";
 
 @ObjectType({ description: "One change to an audited entity, with the state before and after it." })
 export class AuditEntry {
   @Field(() => ID)
   id!: number;
 
+  /** AuditEntry.actor is resolved by the user module (user.resolver.ts), so that audit depends on no other module. */
   actorId!: number | null;
-
-  @Field(() => User, { nullable: true })
-  actor?: User | null;
 
   @Field(() => String)
   action!: string;

@@ -1,7 +1,7 @@
 import type { Db } from "../../db/client.js";
 import type { StoredMeasurement } from "../run/dependents.store.js";
 import { ensureMeasurementPartitions } from "../../db/partitions.js";
-import { kpiMeasurements, type AggregationPeriodValue, type KpiDefinitionRow } from "../../db/schema/index.js";
+import type { AggregationPeriodValue, KpiDefinitionRow } from "../../db/schema/index.js";
 import type { Calculator } from "../../engine/calculator/calculator.js";
 import { CalculationError, type SourceResult } from "../../engine/outcome.js";
 import { AppError, badInput, notFound } from "../../lib/errors.js";
@@ -10,11 +10,23 @@ import { validateDataSource } from "../definition/data-source.validation.js";
 import type { NewDefinition } from "../definition/definition.service.js";
 import { findUserKpiWithDefinition } from "../assignment/assignment.store.js";
 import { toMeasurement } from "../measurement/measurement.service.js";
-import type { KpiMeasurement } from "../measurement/measurement.type.js";
+import { upsertMeasurement, type Measurement } from "../measurement/measurement.store.js";
 import { findUser } from "../user/user.store.js";
 import { externalIdsOf } from "./calculation.store.js";
 import { calculatedMeasurement } from "../../engine/batch/measurement-writer.js";
-import { CalculationOutcome, type CalculationPreview } from "./calculation.type.js";
+
+/** What a preview gives (GraphQL CalculationOutcome). */
+export type CalculationOutcomeValue = "value" | "undefined" | "skipped" | "failed";
+
+/** What a definition would give for a user and period, without storing anything (GraphQL CalculationPreview). */
+export interface CalculationPreview {
+  outcome: CalculationOutcomeValue;
+  value: number | null;
+  reason: string | null;
+  periodStart: string;
+  periodEnd: string;
+  metadata: Record<string, unknown>;
+}
 
 /** Runs the engine for one assignment or one unsaved definition, and stores what it gives. */
 export class CalculationService {
@@ -32,7 +44,7 @@ export class CalculationService {
    * outcome stores a measurement without a value and with the reason; "skipped" and failures store
    * nothing and answer CALCULATION_FAILED.
    */
-  async calculateUserKpi(userKpiId: number, date?: string | null): Promise<KpiMeasurement> {
+  async calculateUserKpi(userKpiId: number, date?: string | null): Promise<Measurement> {
     const found = await findUserKpiWithDefinition(this.db, userKpiId);
     if (!found) throw notFound("UserKpi", userKpiId);
     const { assignment, definition } = found;
@@ -64,14 +76,7 @@ export class CalculationService {
       calculatedAt: new Date(),
       calculatedBy: null,
     };
-    const [row] = await this.db
-      .insert(kpiMeasurements)
-      .values({ userKpiId, periodStart: period.start, periodEnd: period.end, ...fields })
-      .onConflictDoUpdate({
-        target: [kpiMeasurements.userKpiId, kpiMeasurements.periodStart, kpiMeasurements.periodEnd],
-        set: fields,
-      })
-      .returning();
+    const row = await upsertMeasurement(this.db, { userKpiId, periodStart: period.start, periodEnd: period.end }, fields);
     await this.onStored({
       userId: assignment.userId,
       userKpiId,
@@ -80,7 +85,7 @@ export class CalculationService {
       periodEnd: period.end,
       actorId: null,
     });
-    return toMeasurement(row!);
+    return toMeasurement(row);
   }
 
   /** Runs a definition that is not saved yet for a user and period; stores nothing. */
@@ -98,17 +103,17 @@ export class CalculationService {
         period,
       );
       return result.kind === "value"
-        ? { ...base, outcome: CalculationOutcome.VALUE, value: result.value, reason: null, metadata: result.metadata }
+        ? { ...base, outcome: "value", value: result.value, reason: null, metadata: result.metadata }
         : {
             ...base,
-            outcome: result.kind === "skipped" ? CalculationOutcome.SKIPPED : CalculationOutcome.UNDEFINED,
+            outcome: result.kind === "skipped" ? "skipped" : "undefined",
             value: null,
             reason: result.reason,
             metadata: result.metadata,
           };
     } catch (error) {
       if (error instanceof AppError && error.code === "CALCULATION_FAILED") {
-        return { ...base, outcome: CalculationOutcome.FAILED, value: null, reason: error.message, metadata: error.details ?? {} };
+        return { ...base, outcome: "failed", value: null, reason: error.message, metadata: error.details ?? {} };
       }
       throw error;
     }

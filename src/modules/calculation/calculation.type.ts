@@ -1,5 +1,6 @@
 import { Field, Float, ObjectType, registerEnumType } from "type-graphql";
 import { DateScalar, JSONScalar } from "../../graphql/scalars.js";
+import type { CalculationOutcomeValue } from "./calculation.service.js";
 
 export enum CalculationOutcome {
   VALUE = "value",
@@ -20,7 +21,7 @@ registerEnumType(CalculationOutcome, {
 @ObjectType({ description: "What a definition would give for a user and period, without storing anything." })
 export class CalculationPreview {
   @Field(() => CalculationOutcome)
-  outcome!: CalculationOutcome;
+  outcome!: CalculationOutcomeValue;
 
   @Field(() => Float, { nullable: true })
   value!: number | null;

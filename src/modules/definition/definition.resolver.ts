@@ -1,6 +1,7 @@
 import { Arg, Ctx, Extensions, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { KpiDefinitionRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
+import { viewerOf } from "../../permissions/viewer.js";
 import { parseId } from "../../lib/errors.js";
 import { User } from "../user/user.type.js";
 import { CreateKpiDefinitionInput, KpiDefinitionFilter, UpdateKpiDefinitionInput } from "./definition.input.js";
@@ -37,7 +38,7 @@ export class DefinitionResolver {
     @Arg("input", () => CreateKpiDefinitionInput) input: CreateKpiDefinitionInput,
     @Ctx() ctx: Context,
   ): Promise<KpiDefinitionRow> {
-    return ctx.services.definitions.create(ctx.viewer!.id, input);
+    return ctx.services.definitions.create(viewerOf(ctx).id, input);
   }
 
   @Mutation(() => KpiDefinition)
@@ -46,7 +47,7 @@ export class DefinitionResolver {
     @Arg("input", () => UpdateKpiDefinitionInput) input: UpdateKpiDefinitionInput,
     @Ctx() ctx: Context,
   ): Promise<KpiDefinitionRow> {
-    return ctx.services.definitions.update(ctx.viewer!.id, parseId(id), input);
+    return ctx.services.definitions.update(viewerOf(ctx).id, parseId(id), input);
   }
 
   @FieldResolver(() => User, { nullable: true })

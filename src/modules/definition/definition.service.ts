@@ -1,18 +1,18 @@
-import { eq } from "drizzle-orm";
 import { isDeepStrictEqual } from "node:util";
 import type { Db } from "../../db/client.js";
-import {
-  kpiDefinitions,
-  type AggregationPeriodValue,
-  type CalculationTypeValue,
-  type KpiDefinitionRow,
-  type TargetTypeValue,
-} from "../../db/schema/index.js";
+import type { AggregationPeriodValue, CalculationTypeValue, KpiDefinitionRow, TargetTypeValue } from "../../db/schema/index.js";
 import { conflict, conflictOnUnique, notFound, requireText } from "../../lib/errors.js";
 import { appendAudit } from "../audit/audit.store.js";
 import type { DefinitionChecker } from "../../engine/calculator/definition-checker.js";
 import { validateDataSource } from "./data-source.validation.js";
-import { findDefinition, hasMeasurements, listDefinitions, type DefinitionQuery } from "./definition.store.js";
+import {
+  findDefinition,
+  hasMeasurements,
+  insertDefinition,
+  listDefinitions,
+  updateDefinition,
+  type DefinitionQuery,
+} from "./definition.store.js";
 
 export interface NewDefinition {
   name: string;
@@ -73,29 +73,26 @@ export class DefinitionService {
       () => nameTaken(name),
       () =>
         this.db.transaction(async (tx) => {
-          const [definition] = await tx
-            .insert(kpiDefinitions)
-            .values({
-              name,
-              description: blankToNull(input.description),
-              category: blankToNull(input.category),
-              calculationType: input.calculationType,
-              dataSource,
-              unit: blankToNull(input.unit),
-              additive: input.additive ?? additiveUnit(input.unit),
-              aggregationPeriod: input.aggregationPeriod,
-              targetType: input.targetType,
-              createdBy: actorId,
-            })
-            .returning();
+          const definition = await insertDefinition(tx, {
+            name,
+            description: blankToNull(input.description),
+            category: blankToNull(input.category),
+            calculationType: input.calculationType,
+            dataSource,
+            unit: blankToNull(input.unit),
+            additive: input.additive ?? additiveUnit(input.unit),
+            aggregationPeriod: input.aggregationPeriod,
+            targetType: input.targetType,
+            createdBy: actorId,
+          });
           await appendAudit(tx, {
             actorId,
             action: "kpi_definition.create",
             entityType: "kpi_definition",
-            entityId: definition!.id,
+            entityId: definition.id,
             after: definition,
           });
-          return definition!;
+          return definition;
         }),
     );
   }
@@ -129,22 +126,18 @@ export class DefinitionService {
               { field: "input" },
             );
           }
-          const [after] = await tx
-            .update(kpiDefinitions)
-            .set({
-              name,
-              description: blankToNull(changes.description),
-              category: blankToNull(changes.category),
-              dataSource,
-              unit: blankToNull(changes.unit),
-              additive: changes.additive ?? undefined,
-              aggregationPeriod: changes.aggregationPeriod,
-              targetType: changes.targetType,
-              isActive: changes.isActive,
-              updatedAt: new Date(),
-            })
-            .where(eq(kpiDefinitions.id, id))
-            .returning();
+          const after = await updateDefinition(tx, id, {
+            name,
+            description: blankToNull(changes.description),
+            category: blankToNull(changes.category),
+            dataSource,
+            unit: blankToNull(changes.unit),
+            additive: changes.additive ?? undefined,
+            aggregationPeriod: changes.aggregationPeriod,
+            targetType: changes.targetType,
+            isActive: changes.isActive,
+            updatedAt: new Date(),
+          });
           await appendAudit(tx, {
             actorId,
             action: "kpi_definition.update",
@@ -153,7 +146,7 @@ export class DefinitionService {
             before,
             after,
           });
-          return after!;
+          return after;
         }),
     );
   }

@@ -60,3 +60,15 @@ export async function existingDefinitionIds(db: DbOrTx, ids: number[]): Promise<
   const rows = await db.select({ id: kpiDefinitions.id }).from(kpiDefinitions).where(anyOf(kpiDefinitions.id, ids));
   return new Set(rows.map((row) => row.id));
 }
+
+type NewDefinitionRow = typeof kpiDefinitions.$inferInsert;
+
+export async function insertDefinition(tx: DbOrTx, values: NewDefinitionRow): Promise<KpiDefinitionRow> {
+  const [definition] = await tx.insert(kpiDefinitions).values(values).returning();
+  return definition!;
+}
+
+export async function updateDefinition(tx: DbOrTx, id: number, changes: Partial<NewDefinitionRow>): Promise<KpiDefinitionRow> {
+  const [after] = await tx.update(kpiDefinitions).set(changes).where(eq(kpiDefinitions.id, id)).returning();
+  return after!;
+}

@@ -1,14 +1,14 @@
 import type pg from "pg";
 import type { Period } from "../../scoring/periods.js";
 import { MEASUREMENT_COLUMNS } from "../measurement/measurement.store.js";
-import type { KpiMeasurement } from "../measurement/measurement.type.js";
+import type { Measurement } from "../measurement/measurement.store.js";
 
 /** The measurements of (assignment, period start) pairs; a pair without one is simply absent. */
 export async function measurementsAt(
   pool: pg.Pool,
   keys: readonly { userKpiId: number; periodStart: string }[],
-): Promise<KpiMeasurement[]> {
-  const result = await pool.query<KpiMeasurement>(
+): Promise<Measurement[]> {
+  const result = await pool.query<Measurement>(
     `SELECT ${MEASUREMENT_COLUMNS}
      FROM unnest($1::int[], $2::date[]) AS wanted(assignment_id, start)
      JOIN kpi_measurements m ON m.user_kpi_id = wanted.assignment_id AND m.period_start = wanted.start`,

@@ -1,5 +1,5 @@
 import { Extensions, Field, Float, Int, ObjectType, registerEnumType } from "type-graphql";
-import { TREND_PERIODS } from "../../insights/forecast.js";
+import { TREND_PERIODS } from "../../scoring/forecast.js";
 import { DateScalar } from "../../graphql/scalars.js";
 
 export enum ForecastMethod {

@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import type pg from "pg";
 import { groupBy } from "../../lib/group-by.js";
 import { optionsLoader, type KeyWithOptions } from "../../lib/options-loader.js";
-import type { KpiMeasurement } from "./measurement.type.js";
+import type { Measurement } from "./measurement.store.js";
 import {
   latestMeasurements,
   measurementHistory,
@@ -20,7 +20,7 @@ export function createMeasurementLoaders(pool: pg.Pool) {
      * one statement reads, per assignment, the most any key asks for, and each key takes its first
      * `count` (one statement per distinct count would read the latest period twice).
      */
-    latestMeasurements: new DataLoader<KeyWithOptions<number>, KpiMeasurement[], string>(
+    latestMeasurements: new DataLoader<KeyWithOptions<number>, Measurement[], string>(
       async (keys) => {
         const counts = new Map<number, number>();
         for (const { id, options } of keys) counts.set(id, Math.max(options, counts.get(id) ?? 0));
@@ -34,7 +34,7 @@ export function createMeasurementLoaders(pool: pg.Pool) {
       (row) => row.userKpiId,
     ),
     /** A measurement by its key, if it belongs to the key's user (what a live event names). */
-    measurementOfUser: new DataLoader<MeasurementOfUserKey, KpiMeasurement | undefined, string>(
+    measurementOfUser: new DataLoader<MeasurementOfUserKey, Measurement | undefined, string>(
       (keys) => measurementsOfUsers(pool, keys),
       { cacheKeyFn: (key) => `${key.userId}|${key.userKpiId}|${key.periodStart}|${key.periodEnd}` },
     ),

@@ -1,13 +1,12 @@
-import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { ensureMeasurementPartitions } from "../../db/partitions.js";
-import { kpiMeasurements, type KpiMeasurementRow } from "../../db/schema/index.js";
+import type { KpiMeasurementRow } from "../../db/schema/index.js";
 import { badInput, notFound } from "../../lib/errors.js";
 import { achievementPercentage } from "../../scoring/achievement.js";
 import { assignmentCovers, isExactPeriod, periodContaining } from "../../scoring/periods.js";
 import { findUserKpiWithDefinition } from "../assignment/assignment.store.js";
 import { appendAudit } from "../audit/audit.store.js";
-import type { KpiMeasurement } from "./measurement.type.js";
+import { lockMeasurement, upsertMeasurement, type Measurement } from "./measurement.store.js";
 import type { StoredMeasurement } from "../run/dependents.store.js";
 
 export interface ManualValue {
@@ -20,7 +19,7 @@ export interface ManualValue {
 // What actual_value numeric(10,2) holds.
 const MAX_VALUE = 99_999_999.99;
 
-export function toMeasurement(row: KpiMeasurementRow): KpiMeasurement {
+export function toMeasurement(row: KpiMeasurementRow): Measurement {
   return {
     id: String(row.id),
     userKpiId: row.userKpiId,
@@ -59,7 +58,7 @@ export class MeasurementService {
    * replaces the value; the audit log keeps every version. The measurement keeps the target of the
    * moment and its achievement, so later target changes do not rewrite history.
    */
-  async recordManual(actorId: number, userKpiId: number, value: ManualValue): Promise<KpiMeasurement> {
+  async recordManual(actorId: number, userKpiId: number, value: ManualValue): Promise<Measurement> {
     if (!Number.isFinite(value.actualValue) || Math.abs(value.actualValue) > MAX_VALUE) {
       throw badInput("actualValue", `must be a number between -${MAX_VALUE} and ${MAX_VALUE}`);
     }
@@ -98,12 +97,8 @@ export class MeasurementService {
     const notes = value.notes?.trim() || null;
 
     const recorded = await this.db.transaction(async (tx) => {
-      const key = and(
-        eq(kpiMeasurements.userKpiId, userKpiId),
-        eq(kpiMeasurements.periodStart, value.periodStart),
-        eq(kpiMeasurements.periodEnd, value.periodEnd),
-      );
-      const [before] = await tx.select().from(kpiMeasurements).where(key).for("update");
+      const key = { userKpiId, periodStart: value.periodStart, periodEnd: value.periodEnd };
+      const before = await lockMeasurement(tx, key);
       const fields = {
         actualValue: value.actualValue,
         targetValue: assignment.targetValue,
@@ -113,23 +108,16 @@ export class MeasurementService {
         notes,
         calculationMetadata: { source: "manual" },
       };
-      const [after] = await tx
-        .insert(kpiMeasurements)
-        .values({ userKpiId, periodStart: value.periodStart, periodEnd: value.periodEnd, ...fields })
-        .onConflictDoUpdate({
-          target: [kpiMeasurements.userKpiId, kpiMeasurements.periodStart, kpiMeasurements.periodEnd],
-          set: fields,
-        })
-        .returning();
+      const after = await upsertMeasurement(tx, key, fields);
       await appendAudit(tx, {
         actorId,
         action: before ? "measurement.replace" : "measurement.record",
         entityType: "user_kpi",
         entityId: userKpiId,
         before: before ? audited(before) : null,
-        after: audited(after!),
+        after: audited(after),
       });
-      return toMeasurement(after!);
+      return toMeasurement(after);
     });
     await this.onStored({
       userId: assignment.userId,

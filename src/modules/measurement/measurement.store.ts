@@ -1,5 +1,30 @@
+import { and, eq } from "drizzle-orm";
 import type pg from "pg";
-import type { KpiMeasurement, KpiSnapshot } from "./measurement.type.js";
+import type { DbOrTx } from "../../db/client.js";
+import { kpiMeasurements, type KpiMeasurementRow } from "../../db/schema/index.js";
+
+/** A measurement as the dashboards read it (GraphQL Measurement): numbers as numbers, days as text. */
+export interface Measurement {
+  id: string;
+  userKpiId: number;
+  periodStart: string;
+  periodEnd: string;
+  actualValue: number | null;
+  targetValue: number | null;
+  achievementPercentage: number | null;
+  calculatedAt: Date;
+  calculatedById: number | null;
+  notes: string | null;
+  calculationMetadata: unknown;
+}
+
+/** A user's overall score and per-KPI scores on one day (GraphQL Snapshot). */
+export interface Snapshot {
+  userId: number;
+  snapshotDate: string;
+  overallScore: number | null;
+  kpiScores: unknown;
+}
 
 /**
  * Reads of measurements and snapshots for the dashboards, in plain SQL over node-postgres: each
@@ -23,8 +48,8 @@ export async function latestMeasurements(
   pool: pg.Pool,
   userKpiIds: readonly number[],
   counts: readonly number[],
-): Promise<KpiMeasurement[]> {
-  const result = await pool.query<KpiMeasurement>(
+): Promise<Measurement[]> {
+  const result = await pool.query<Measurement>(
     `SELECT ${MEASUREMENT_COLUMNS}
      FROM unnest($1::int[], $2::int[]) AS wanted(assignment_id, how_many)
      CROSS JOIN LATERAL (
@@ -47,8 +72,8 @@ export async function measurementHistory(
   pool: pg.Pool,
   userKpiIds: readonly number[],
   window: HistoryWindow,
-): Promise<KpiMeasurement[]> {
-  const result = await pool.query<KpiMeasurement>(
+): Promise<Measurement[]> {
+  const result = await pool.query<Measurement>(
     `SELECT ${MEASUREMENT_COLUMNS} FROM (
        SELECT m.*, row_number() OVER (PARTITION BY user_kpi_id ORDER BY period_start DESC) AS rank
        FROM kpi_measurements m
@@ -69,8 +94,8 @@ export async function snapshotsOfUsers(
   userIds: readonly number[],
   from: string | null,
   to: string | null,
-): Promise<KpiSnapshot[]> {
-  const result = await pool.query<KpiSnapshot>(
+): Promise<Snapshot[]> {
+  const result = await pool.query<Snapshot>(
     `SELECT user_id AS "userId", snapshot_date::text AS "snapshotDate", overall_score::float8 AS "overallScore", kpi_scores AS "kpiScores"
      FROM kpi_snapshots
      WHERE user_id = ANY($1::int[]) AND ($2::date IS NULL OR snapshot_date >= $2::date) AND ($3::date IS NULL OR snapshot_date < $3::date)
@@ -95,8 +120,8 @@ export interface MeasurementOfUserKey {
 export async function measurementsOfUsers(
   pool: pg.Pool,
   keys: readonly MeasurementOfUserKey[],
-): Promise<(KpiMeasurement | undefined)[]> {
-  const result = await pool.query<KpiMeasurement & { ordinal: number }>(
+): Promise<(Measurement | undefined)[]> {
+  const result = await pool.query<Measurement & { ordinal: number }>(
     `SELECT ${MEASUREMENT_COLUMNS}, ordinal FROM (
        SELECT m.*, wanted.ordinal
        FROM unnest($1::int[], $2::int[], $3::date[], $4::date[]) WITH ORDINALITY AS wanted(user_id, user_kpi_id, period_start, period_end, ordinal)
@@ -107,4 +132,42 @@ export async function measurementsOfUsers(
   );
   const byOrdinal = new Map(result.rows.map(({ ordinal, ...row }) => [Number(ordinal), row]));
   return keys.map((_key, index) => byOrdinal.get(index + 1));
+}
+
+/** A measurement's key: its assignment and period. */
+export interface MeasurementKey {
+  userKpiId: number;
+  periodStart: string;
+  periodEnd: string;
+}
+
+type MeasurementFields = Omit<typeof kpiMeasurements.$inferInsert, "id" | "userKpiId" | "periodStart" | "periodEnd">;
+
+/** The measurement of the key, locked until the transaction ends (what it replaces is audited). */
+export async function lockMeasurement(tx: DbOrTx, key: MeasurementKey): Promise<KpiMeasurementRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(kpiMeasurements)
+    .where(
+      and(
+        eq(kpiMeasurements.userKpiId, key.userKpiId),
+        eq(kpiMeasurements.periodStart, key.periodStart),
+        eq(kpiMeasurements.periodEnd, key.periodEnd),
+      ),
+    )
+    .for("update");
+  return row;
+}
+
+/** Stores the measurement of the key, replacing the one there: recording or calculating a period again replaces its value. */
+export async function upsertMeasurement(db: DbOrTx, key: MeasurementKey, fields: MeasurementFields): Promise<KpiMeasurementRow> {
+  const [row] = await db
+    .insert(kpiMeasurements)
+    .values({ ...key, ...fields })
+    .onConflictDoUpdate({
+      target: [kpiMeasurements.userKpiId, kpiMeasurements.periodStart, kpiMeasurements.periodEnd],
+      set: fields,
+    })
+    .returning();
+  return row!;
 }

@@ -1,8 +1,9 @@
 import { Field, Float, ID, ObjectType } from "type-graphql";
 import { DateScalar, DateTimeScalar, JSONScalar } from "../../graphql/scalars.js";
+import type { Measurement, Snapshot } from "./measurement.store.js";
 
 @ObjectType({ description: "The value of an assigned KPI for one period [periodStart, periodEnd)." })
-export class KpiMeasurement {
+export class KpiMeasurement implements Measurement {
   @Field(() => ID)
   id!: string;
 
@@ -35,7 +36,7 @@ export class KpiMeasurement {
 }
 
 @ObjectType({ description: "A user's overall score and per-KPI scores as they were on one day." })
-export class KpiSnapshot {
+export class KpiSnapshot implements Snapshot {
   userId!: number;
 
   @Field(() => DateScalar)

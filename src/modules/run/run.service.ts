@@ -1,18 +1,57 @@
-import { inArray } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import { aggregationPeriod, userKpis, type CalculationRunRow, type RunSelection } from "../../db/schema/index.js";
+import {
+  aggregationPeriod,
+  type AggregationPeriodValue,
+  type CalculationRunRow,
+  type RunSelection,
+} from "../../db/schema/index.js";
 import { lastScheduledRuns, runTotalsSince, unfinishedRuns } from "./run-health.store.js";
 import { dependentAssignmentIds, type StoredMeasurement } from "./dependents.store.js";
 import { createRun, findRun, listRuns, type NewRun } from "./run.store.js";
-import { badInput, forbidden, notFound, parseId } from "../../lib/errors.js";
-import type { Access } from "../../permissions/access.js";
-import { isCalendarDate } from "../../scoring/periods.js";
-import type { CalculationHealth } from "./health.type.js";
 import type { RunQueue } from "./run-queue.js";
-import type { CalculateInput } from "./run.type.js";
-import type { AggregationPeriod } from "../definition/definition.type.js";
+import { badInput, notFound } from "../../lib/errors.js";
+import type { RunScope } from "../../permissions/scopes.js";
+import { isCalendarDate } from "../../scoring/periods.js";
+import { userKpiOwners } from "../assignment/assignment.store.js";
 import { findTeam } from "../team/team.store.js";
 import { findDefinition } from "../definition/definition.store.js";
+
+/** What calculateKpis asks for, ids parsed. */
+export interface RunRequest {
+  userKpiIds?: number[] | null;
+  kpiDefinitionId?: number | null;
+  teamId?: number | null;
+  periodContaining?: string | null;
+}
+
+/**
+ * Who asks for a run, and the decision (src/permissions/scopes.ts runRequestScope) of whom it may
+ * cover, taken once the request is known to be well-formed and before anything is looked up.
+ */
+export interface RunRequester {
+  id: number | null;
+  scope: (selection: RunSelection) => Promise<RunScope>;
+}
+
+export interface RunTotals {
+  runs: number;
+  failedRuns: number;
+  partialRuns: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  undefinedCount: number;
+  failureRate: number | null;
+}
+
+/** The admin's health summary (GraphQL CalculationHealth). */
+export interface RunHealth {
+  schedules: Array<{ aggregationPeriod: AggregationPeriodValue; lastRun: CalculationRunRow | null }>;
+  lastDay: RunTotals;
+  unfinishedRuns: number;
+  oldestUnfinishedRunAt: Date | null;
+  jobQueue: { queued: number; running: number };
+}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -25,11 +64,10 @@ export class RunService {
   ) {}
 
   /**
-   * Stores a QUEUED run and queues its planning. Admins may calculate anything; a manager only the
-   * members of the teams they manage (never themselves), and a run they ask without a team or
-   * assignments covers exactly those members.
+   * Stores a QUEUED run and queues its planning, for the users the requester's scope allows (a
+   * manager's run without a team or assignments covers exactly their reports).
    */
-  async request(access: Access, input: CalculateInput, trigger = "manual"): Promise<CalculationRunRow> {
+  async request(input: RunRequest, requester: RunRequester, trigger = "manual"): Promise<CalculationRunRow> {
     const today = this.today();
     const periodContaining = input.periodContaining ?? null;
     if (periodContaining !== null && (!isCalendarDate(periodContaining) || periodContaining > today)) {
@@ -38,13 +76,19 @@ export class RunService {
     const selection: RunSelection = {};
     if (input.userKpiIds != null) {
       if (input.userKpiIds.length === 0) throw badInput("userKpiIds", "must name at least one assignment (or be left out)");
-      selection.userKpiIds = [...new Set(input.userKpiIds.map((id, i) => parseId(id, `userKpiIds[${i}]`)))];
+      selection.userKpiIds = [...new Set(input.userKpiIds)];
     }
-    if (input.teamId != null) selection.teamId = parseId(input.teamId, "teamId");
-    if (input.kpiDefinitionId != null) selection.kpiDefinitionId = parseId(input.kpiDefinitionId, "kpiDefinitionId");
-    await this.authorize(access, selection);
+    if (input.teamId != null) selection.teamId = input.teamId;
+    if (input.kpiDefinitionId != null) selection.kpiDefinitionId = input.kpiDefinitionId;
+    const scope = await requester.scope(selection);
+    if (scope.userIds) selection.userIds = scope.userIds;
     await this.checkExists(selection);
-    return this.queue({ trigger, selection, periodContaining, today, requestedBy: access.viewer?.id ?? null });
+    return this.queue({ trigger, selection, periodContaining, today, requestedBy: requester.id });
+  }
+
+  /** The user of each of these assignments: what a manager's run request is checked against. */
+  ownersOf(userKpiIds: number[]): Promise<Array<{ id: number; userId: number }>> {
+    return userKpiOwners(this.db, userKpiIds);
   }
 
   /** Stores a run and queues its planning; the caller has checked who may ask for it. */
@@ -71,23 +115,6 @@ export class RunService {
     });
   }
 
-  private async authorize(access: Access, selection: RunSelection): Promise<void> {
-    if (access.isAdmin) return;
-    if (!access.isManager) throw forbidden();
-    const managed = await access.managedUserIds();
-    managed.delete(access.viewer!.id);
-    if (selection.teamId !== undefined && !(await access.managesTeam(selection.teamId))) throw forbidden();
-    if (selection.userKpiIds) {
-      const owners = await this.db
-        .select({ id: userKpis.id, userId: userKpis.userId })
-        .from(userKpis)
-        .where(inArray(userKpis.id, selection.userKpiIds));
-      const outside = selection.userKpiIds.filter((id) => !owners.some((o) => o.id === id && managed.has(o.userId)));
-      if (outside.length > 0) throw forbidden(`You do not manage the users of assignments ${outside.join(", ")}`);
-    }
-    selection.userIds = [...managed];
-  }
-
   /** Refuses an unknown definition, and a MANUAL one (nothing to calculate). */
   async calculableDefinition(id: number): Promise<void> {
     const definition = await findDefinition(this.db, id);
@@ -103,26 +130,23 @@ export class RunService {
     }
     if (selection.kpiDefinitionId !== undefined) await this.calculableDefinition(selection.kpiDefinitionId);
     if (selection.userKpiIds) {
-      const found = await this.db.select({ id: userKpis.id }).from(userKpis).where(inArray(userKpis.id, selection.userKpiIds));
+      const found = await userKpiOwners(this.db, selection.userKpiIds);
       const missing = selection.userKpiIds.find((id) => !found.some((row) => row.id === id));
       if (missing !== undefined) throw notFound("UserKpi", missing);
     }
   }
 
-  /** A run, for an admin or the manager who asked for it. */
-  async get(access: Access, id: number): Promise<CalculationRunRow> {
-    const run = await findRun(this.db, id);
-    if (access.isAdmin) return run ?? Promise.reject(notFound("CalculationRun", id));
-    if (!run || run.requestedBy !== access.viewer?.id) throw forbidden();
-    return run;
+  find(id: number): Promise<CalculationRunRow | undefined> {
+    return findRun(this.db, id);
   }
 
-  list(access: Access, limit: number): Promise<CalculationRunRow[]> {
-    return listRuns(this.db, limit, access.isAdmin ? undefined : access.viewer!.id);
+  /** The latest runs, newest first: all of them, or those `requestedBy` asked for. */
+  list(limit: number, scope: { requestedBy?: number }): Promise<CalculationRunRow[]> {
+    return listRuns(this.db, limit, scope.requestedBy);
   }
 
   /** The admin's health summary: the schedules' last runs, the last day's failure rate, the backlog. */
-  async health(): Promise<CalculationHealth> {
+  async health(): Promise<RunHealth> {
     const [scheduled, lastDay, unfinished, jobQueue] = await Promise.all([
       lastScheduledRuns(this.db),
       runTotalsSince(this.db, new Date(Date.now() - DAY_MS)),
@@ -132,7 +156,7 @@ export class RunService {
     const calculations = lastDay.succeeded + lastDay.failed + lastDay.skipped + lastDay.undefinedCount;
     return {
       schedules: aggregationPeriod.enumValues.map((period) => ({
-        aggregationPeriod: period as AggregationPeriod,
+        aggregationPeriod: period,
         lastRun: scheduled.get(period) ?? null,
       })),
       lastDay: { ...lastDay, failureRate: calculations === 0 ? null : lastDay.failed / calculations },

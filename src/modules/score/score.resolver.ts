@@ -10,8 +10,6 @@ import { Team, TeamMember } from "../team/team.type.js";
 import { User } from "../user/user.type.js";
 import { KpiAverage, TeamAverages } from "./score.type.js";
 
-const round2 = (value: number) => Math.round(value * 100) / 100;
-
 /** The figures of a user: their assignments, overall score and its daily snapshots. */
 @Resolver(() => User)
 export class UserScoresResolver {
@@ -75,10 +73,9 @@ export class TeamAveragesResolver {
   @FieldResolver(() => Float, { nullable: true })
   async overallScore(@Root() averages: TeamAverages, @Ctx() ctx: Context): Promise<number | null> {
     const members = await ctx.loaders.membersByTeamId.load(averages.teamId);
-    const scores = (await ctx.loaders.overallScoreByUserId.loadMany(members.map((member) => member.id))).filter(
-      (score): score is number => typeof score === "number",
+    return ctx.services.insights.averageScore(
+      await ctx.loaders.overallScoreByUserId.loadMany(members.map((member) => member.id)),
     );
-    return scores.length === 0 ? null : round2(scores.reduce((sum, score) => sum + score, 0) / scores.length);
   }
 
   @FieldResolver(() => [KpiAverage])

@@ -1,12 +1,30 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import type { JwtService } from "../../auth/jwt.js";
 import type { Config } from "../../config/config.js";
 import type { Db } from "../../db/client.js";
-import { teamMembers, teams, users } from "../../db/schema/index.js";
 import { AppError, notFound } from "../../lib/errors.js";
-import type { Role } from "../user/user.type.js";
-import type { DemoAccount, DemoSession, SignInOptions } from "./session.type.js";
+import type { UserRole } from "../../db/schema/index.js";
+import { activeUser, activeUsersByRole, managedTeamNames, memberTeamNames } from "./session.store.js";
+
+/** What the sign-in page offers (GraphQL SignInOptions). */
+export interface SignInOptions {
+  demo: boolean;
+  oidc: { issuer: string; clientId: string; scope: string } | null;
+}
+
+/** A person one can sign in as while demo sign-in is on (GraphQL DemoAccount). */
+export interface DemoAccount {
+  id: number;
+  name: string;
+  email: string;
+  role: UserRole;
+  teamNames: string[];
+}
+
+export interface DemoSession {
+  token: string;
+  expiresAt: Date;
+}
 
 export interface SessionSettings {
   /** Signs demo sessions; absent where this server cannot sign (JWKS only). */
@@ -15,8 +33,6 @@ export interface SessionSettings {
   demo: boolean;
   oidc?: NonNullable<Config["signIn"]["oidc"]>;
 }
-
-const ROLE_ORDER = sql`CASE ${users.role} WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 ELSE 2 END`;
 
 /** What the sign-in page offers, and demo sessions while demo sign-in is on. */
 export class SessionService {
@@ -35,22 +51,10 @@ export class SessionService {
 
   /** Active users, admins first, then managers, then members, each by name, with their teams. */
   async demoAccounts(): Promise<DemoAccount[]> {
-    const people = await this.db
-      .select({ id: users.id, name: users.name, email: users.email, role: users.role })
-      .from(users)
-      .where(eq(users.isActive, true))
-      .orderBy(ROLE_ORDER, asc(users.name))
-      .limit(200);
+    const people = await activeUsersByRole(this.db, 200);
     const ids = people.map((person) => person.id);
     const [memberships, managed] = ids.length
-      ? await Promise.all([
-          this.db
-            .select({ userId: teamMembers.userId, name: teams.name })
-            .from(teamMembers)
-            .innerJoin(teams, eq(teams.id, teamMembers.teamId))
-            .where(inArray(teamMembers.userId, ids)),
-          this.db.select({ userId: teams.managerId, name: teams.name }).from(teams).where(inArray(teams.managerId, ids)),
-        ])
+      ? await Promise.all([memberTeamNames(this.db, ids), managedTeamNames(this.db, ids)])
       : [[], []];
     const teamNames = new Map<number, Set<string>>();
     for (const { userId, name } of [...managed, ...memberships]) {
@@ -61,7 +65,7 @@ export class SessionService {
     }
     return people.map((person) => ({
       ...person,
-      role: person.role as Role,
+      role: person.role,
       teamNames: [...(teamNames.get(person.id) ?? [])].sort(),
     }));
   }
@@ -69,10 +73,7 @@ export class SessionService {
   async demoSignIn(userId: number): Promise<DemoSession> {
     const jwt = this.settings.jwt;
     if (!this.demoEnabled || !jwt) throw new AppError("FORBIDDEN", "Demo sign-in is off on this server");
-    const [user] = await this.db
-      .select({ id: users.id, email: users.email })
-      .from(users)
-      .where(and(eq(users.id, userId), eq(users.isActive, true)));
+    const user = await activeUser(this.db, userId);
     if (!user) throw notFound("User", userId);
     const token = await jwt.sign(user);
     return { token, expiresAt: new Date(decodeJwt(token).exp! * 1000) };

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Extensions, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { TeamRow } from "../../db/schema/index.js";
+import type { TeamRow, UserRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
+import { viewerOf } from "../../permissions/viewer.js";
 import { parseId } from "../../lib/errors.js";
 import { User } from "../user/user.type.js";
 import { CreateTeamInput, UpdateTeamInput } from "./team.input.js";
@@ -24,7 +25,7 @@ export class TeamResolver {
 
   @Mutation(() => Team)
   createTeam(@Arg("input", () => CreateTeamInput) input: CreateTeamInput, @Ctx() ctx: Context): Promise<TeamRow> {
-    return ctx.services.teams.create(ctx.viewer!.id, { name: input.name, managerId: optionalId(input.managerId, "managerId") });
+    return ctx.services.teams.create(viewerOf(ctx).id, { name: input.name, managerId: optionalId(input.managerId, "managerId") });
   }
 
   @Mutation(() => Team)
@@ -33,7 +34,7 @@ export class TeamResolver {
     @Arg("input", () => UpdateTeamInput) input: UpdateTeamInput,
     @Ctx() ctx: Context,
   ): Promise<TeamRow> {
-    return ctx.services.teams.update(ctx.viewer!.id, parseId(id), {
+    return ctx.services.teams.update(viewerOf(ctx).id, parseId(id), {
       name: input.name,
       managerId: optionalId(input.managerId, "managerId"),
     });
@@ -41,12 +42,12 @@ export class TeamResolver {
 
   @Mutation(() => Team)
   addTeamMember(@Arg("teamId", () => ID) teamId: string, @Arg("userId", () => ID) userId: string, @Ctx() ctx: Context) {
-    return ctx.services.teams.addMember(ctx.viewer!.id, parseId(teamId, "teamId"), parseId(userId, "userId"));
+    return ctx.services.teams.addMember(viewerOf(ctx).id, parseId(teamId, "teamId"), parseId(userId, "userId"));
   }
 
   @Mutation(() => Team)
   removeTeamMember(@Arg("teamId", () => ID) teamId: string, @Arg("userId", () => ID) userId: string, @Ctx() ctx: Context) {
-    return ctx.services.teams.removeMember(ctx.viewer!.id, parseId(teamId, "teamId"), parseId(userId, "userId"));
+    return ctx.services.teams.removeMember(viewerOf(ctx).id, parseId(teamId, "teamId"), parseId(userId, "userId"));
   }
 
   @FieldResolver(() => User, { nullable: true })
@@ -59,5 +60,17 @@ export class TeamResolver {
   async members(@Root() team: TeamRow, @Ctx() ctx: Context): Promise<TeamMember[]> {
     const members = await ctx.loaders.membersByTeamId.load(team.id);
     return members.map((user) => ({ teamId: team.id, userId: user.id, user: user as unknown as User }));
+  }
+}
+
+/** A user's teams: here rather than in the user module, which the team module builds on. */
+@Resolver(() => User)
+export class UserTeamsResolver {
+  @FieldResolver(() => [Team])
+  @Extensions({ listSize: 5 })
+  async teams(@Root() user: UserRow, @Ctx() ctx: Context) {
+    const teamIds = await ctx.loaders.teamIdsByUserId.load(user.id);
+    const teams = await ctx.loaders.teamById.loadMany(teamIds);
+    return teams.filter((team) => team !== null && !(team instanceof Error)).sort((a, b) => a!.name.localeCompare(b!.name));
   }
 }

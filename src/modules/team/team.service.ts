@@ -1,10 +1,9 @@
-import { and, eq } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
-import { teamMembers, teams, type TeamRow } from "../../db/schema/index.js";
+import type { TeamRow } from "../../db/schema/index.js";
 import { badInput, conflict, conflictOnUnique, notFound, requireText } from "../../lib/errors.js";
 import { appendAudit } from "../audit/audit.store.js";
 import { findUser } from "../user/user.store.js";
-import { findTeam, isMember, listTeams } from "./team.store.js";
+import { deleteMember, findTeam, insertMember, insertTeam, isMember, listTeams, updateTeam } from "./team.store.js";
 
 export interface TeamChanges {
   name?: string;
@@ -39,18 +38,15 @@ export class TeamService {
       () =>
         this.db.transaction(async (tx) => {
           if (input.managerId != null) await requireManager(tx, input.managerId);
-          const [team] = await tx
-            .insert(teams)
-            .values({ name, managerId: input.managerId ?? null })
-            .returning();
+          const team = await insertTeam(tx, { name, managerId: input.managerId ?? null });
           await appendAudit(tx, {
             actorId,
             action: "team.create",
             entityType: "team",
-            entityId: team!.id,
-            after: auditedFields(team!),
+            entityId: team.id,
+            after: auditedFields(team),
           });
-          return team!;
+          return team;
         }),
     );
   }
@@ -65,20 +61,16 @@ export class TeamService {
           const before = await findTeam(tx, id);
           if (!before) throw notFound("Team", id);
           if (changes.managerId != null) await requireManager(tx, changes.managerId);
-          const [after] = await tx
-            .update(teams)
-            .set({ name, managerId: changes.managerId, updatedAt: new Date() })
-            .where(eq(teams.id, id))
-            .returning();
+          const after = await updateTeam(tx, id, { name, managerId: changes.managerId, updatedAt: new Date() });
           await appendAudit(tx, {
             actorId,
             action: "team.update",
             entityType: "team",
             entityId: id,
             before: auditedFields(before),
-            after: auditedFields(after!),
+            after: auditedFields(after),
           });
-          return after!;
+          return after;
         }),
     );
   }
@@ -87,8 +79,7 @@ export class TeamService {
   async addMember(actorId: number, teamId: number, userId: number): Promise<TeamRow> {
     return this.db.transaction(async (tx) => {
       const team = await this.requireTeamAndUser(tx, teamId, userId);
-      const inserted = await tx.insert(teamMembers).values({ teamId, userId }).onConflictDoNothing().returning();
-      if (inserted.length > 0) {
+      if (await insertMember(tx, teamId, userId)) {
         await appendAudit(tx, { actorId, action: "team.add_member", entityType: "team", entityId: teamId, after: { userId } });
       }
       return team;
@@ -100,7 +91,7 @@ export class TeamService {
     return this.db.transaction(async (tx) => {
       const team = await this.requireTeamAndUser(tx, teamId, userId);
       if (await isMember(tx, teamId, userId)) {
-        await tx.delete(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)));
+        await deleteMember(tx, teamId, userId);
         await appendAudit(tx, {
           actorId,
           action: "team.remove_member",

@@ -49,3 +49,38 @@ export async function isMember(db: DbOrTx, teamId: number, userId: number): Prom
     .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)));
   return row !== undefined;
 }
+
+export async function insertTeam(tx: DbOrTx, values: { name: string; managerId: number | null }): Promise<TeamRow> {
+  const [team] = await tx.insert(teams).values(values).returning();
+  return team!;
+}
+
+export async function updateTeam(
+  tx: DbOrTx,
+  id: number,
+  changes: { name?: string; managerId?: number | null; updatedAt: Date },
+): Promise<TeamRow> {
+  const [team] = await tx.update(teams).set(changes).where(eq(teams.id, id)).returning();
+  return team!;
+}
+
+/** Adds the membership; false when it existed already. */
+export async function insertMember(tx: DbOrTx, teamId: number, userId: number): Promise<boolean> {
+  const inserted = await tx.insert(teamMembers).values({ teamId, userId }).onConflictDoNothing().returning();
+  return inserted.length > 0;
+}
+
+export async function deleteMember(tx: DbOrTx, teamId: number, userId: number): Promise<void> {
+  await tx.delete(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)));
+}
+
+/** Ids of a team's active members, ascending. */
+export async function activeMemberIdsOfTeam(db: DbOrTx, teamId: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(teamMembers)
+    .innerJoin(users, eq(users.id, teamMembers.userId))
+    .where(and(eq(teamMembers.teamId, teamId), eq(users.isActive, true)))
+    .orderBy(users.id);
+  return rows.map((row) => row.id);
+}

@@ -1,9 +1,11 @@
 import { Arg, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { UserRow } from "../../db/schema/index.js";
 import type { Context } from "../../graphql/context.js";
+import { userListScope } from "../../permissions/scopes.js";
+import { viewerOf } from "../../permissions/viewer.js";
 import { badInput, parseId } from "../../lib/errors.js";
 import { boundedLimit } from "../../lib/limits.js";
-import { Team } from "../team/team.type.js";
+import { AuditEntry } from "../audit/audit.type.js";
 import { CreateUserInput, UpdateUserInput, UserFilter } from "./user.input.js";
 import { ExternalId, User } from "./user.type.js";
 
@@ -11,7 +13,7 @@ import { ExternalId, User } from "./user.type.js";
 export class UserResolver {
   @Query(() => User, { description: "The authenticated user." })
   async me(@Ctx() ctx: Context): Promise<UserRow> {
-    return ctx.services.users.require(ctx.viewer!.id);
+    return ctx.services.users.require(viewerOf(ctx).id);
   }
 
   @Query(() => User, { nullable: true })
@@ -30,7 +32,7 @@ export class UserResolver {
     if (offset < 0) throw badInput("offset", "must not be negative");
     return ctx.services.users.list({
       ...filter,
-      within: ctx.access.isAdmin ? undefined : await ctx.access.managedUserIds(),
+      within: await userListScope(ctx.access),
       limit: boundedLimit(limit, 1000),
       offset,
     });
@@ -38,7 +40,7 @@ export class UserResolver {
 
   @Mutation(() => User)
   createUser(@Arg("input", () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): Promise<UserRow> {
-    return ctx.services.users.create(ctx.viewer!.id, input);
+    return ctx.services.users.create(viewerOf(ctx).id, input);
   }
 
   @Mutation(() => User, { description: "Renames, changes the role of, or (de)activates a user." })
@@ -47,7 +49,7 @@ export class UserResolver {
     @Arg("input", () => UpdateUserInput) input: UpdateUserInput,
     @Ctx() ctx: Context,
   ): Promise<UserRow> {
-    return ctx.services.users.update(ctx.viewer!.id, parseId(id), input);
+    return ctx.services.users.update(viewerOf(ctx).id, parseId(id), input);
   }
 
   @Mutation(() => User, {
@@ -59,20 +61,21 @@ export class UserResolver {
     @Arg("externalId", () => String) externalId: string,
     @Ctx() ctx: Context,
   ): Promise<UserRow> {
-    return ctx.services.users.setExternalId(ctx.viewer!.id, parseId(userId, "userId"), provider, externalId);
-  }
-
-  @FieldResolver(() => [Team])
-  @Extensions({ listSize: 5 })
-  async teams(@Root() user: UserRow, @Ctx() ctx: Context) {
-    const teamIds = await ctx.loaders.teamIdsByUserId.load(user.id);
-    const teams = await ctx.loaders.teamById.loadMany(teamIds);
-    return teams.filter((team) => team !== null && !(team instanceof Error)).sort((a, b) => a!.name.localeCompare(b!.name));
+    return ctx.services.users.setExternalId(viewerOf(ctx).id, parseId(userId, "userId"), provider, externalId);
   }
 
   @FieldResolver(() => [ExternalId], { description: "Accounts in external data sources (admin)." })
   @Extensions({ listSize: 5 })
   externalIds(@Root() user: UserRow, @Ctx() ctx: Context) {
     return ctx.loaders.externalIdsByUserId.load(user.id);
+  }
+}
+
+/** Who made an audited change: here rather than in the audit module, which every module writes to. */
+@Resolver(() => AuditEntry)
+export class AuditActorResolver {
+  @FieldResolver(() => User, { nullable: true })
+  actor(@Root() entry: AuditEntry, @Ctx() ctx: Context) {
+    return entry.actorId === null ? null : ctx.loaders.userById.load(entry.actorId);
   }
 }

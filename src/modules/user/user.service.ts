@@ -1,9 +1,19 @@
-import { and, eq, ne } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import { userExternalIds, users, type UserRole, type UserRow } from "../../db/schema/index.js";
+import type { UserRole, UserRow } from "../../db/schema/index.js";
 import { badInput, conflict, conflictOnUnique, notFound, requireText } from "../../lib/errors.js";
 import { appendAudit } from "../audit/audit.store.js";
-import { findUser, listUsers, type UserQuery } from "./user.store.js";
+import {
+  externalIdOf,
+  findUser,
+  insertUser,
+  insertUserUnlessEmailTaken,
+  listUsers,
+  otherHolderOfExternalId,
+  updateUser,
+  upsertExternalId,
+  userWithEmail,
+  type UserQuery,
+} from "./user.store.js";
 
 const PROVIDER_PATTERN = /^[a-z][a-z0-9_-]{0,49}$/;
 
@@ -46,15 +56,15 @@ export class UserService {
       () => conflict(`A user with e-mail ${email} already exists`, { field: "email" }),
       () =>
         this.db.transaction(async (tx) => {
-          const [user] = await tx.insert(users).values({ name, email, role: input.role }).returning();
+          const user = await insertUser(tx, { name, email, role: input.role });
           await appendAudit(tx, {
             actorId,
             action: "user.create",
             entityType: "user",
-            entityId: user!.id,
-            after: auditedFields(user!),
+            entityId: user.id,
+            after: auditedFields(user),
           });
-          return user!;
+          return user;
         }),
     );
   }
@@ -69,9 +79,9 @@ export class UserService {
     const email = identity.email.trim().toLowerCase();
     const name = identity.name.trim().slice(0, 200) || email.split("@")[0]!;
     return this.db.transaction(async (tx) => {
-      const [created] = await tx.insert(users).values({ name, email, role: "user" }).onConflictDoNothing().returning();
+      const created = await insertUserUnlessEmailTaken(tx, { name, email, role: "user" });
       // Another request of the same person's first minute got there first.
-      if (!created) return (await tx.select().from(users).where(eq(users.email, email)))[0]!;
+      if (!created) return (await userWithEmail(tx, email))!;
       await appendAudit(tx, {
         actorId: null,
         action: "user.provision",
@@ -92,20 +102,16 @@ export class UserService {
     return this.db.transaction(async (tx) => {
       const before = await findUser(tx, id);
       if (!before) throw notFound("User", id);
-      const [after] = await tx
-        .update(users)
-        .set({ ...changes, name, updatedAt: new Date() })
-        .where(eq(users.id, id))
-        .returning();
+      const after = await updateUser(tx, id, { ...changes, name, updatedAt: new Date() });
       await appendAudit(tx, {
         actorId,
         action: "user.update",
         entityType: "user",
         entityId: id,
         before: auditedFields(before),
-        after: auditedFields(after!),
+        after: auditedFields(after),
       });
-      return after!;
+      return after;
     });
   }
 
@@ -121,37 +127,20 @@ export class UserService {
       this.db.transaction(async (tx) => {
         const user = await findUser(tx, userId);
         if (!user) throw notFound("User", userId);
-        const [taken] = await tx
-          .select({ userId: userExternalIds.userId })
-          .from(userExternalIds)
-          .where(
-            and(
-              eq(userExternalIds.provider, normalizedProvider),
-              eq(userExternalIds.externalId, normalizedId),
-              ne(userExternalIds.userId, userId),
-            ),
-          );
-        if (taken)
-          throw conflict(`${normalizedProvider} id ${normalizedId} already belongs to user ${taken.userId}`, {
+        const key = { userId, provider: normalizedProvider, externalId: normalizedId };
+        const taken = await otherHolderOfExternalId(tx, key);
+        if (taken !== undefined)
+          throw conflict(`${normalizedProvider} id ${normalizedId} already belongs to user ${taken}`, {
             field: "externalId",
           });
-        const [previous] = await tx
-          .select({ externalId: userExternalIds.externalId })
-          .from(userExternalIds)
-          .where(and(eq(userExternalIds.userId, userId), eq(userExternalIds.provider, normalizedProvider)));
-        await tx
-          .insert(userExternalIds)
-          .values({ userId, provider: normalizedProvider, externalId: normalizedId })
-          .onConflictDoUpdate({
-            target: [userExternalIds.userId, userExternalIds.provider],
-            set: { externalId: normalizedId, updatedAt: new Date() },
-          });
+        const previous = await externalIdOf(tx, userId, normalizedProvider);
+        await upsertExternalId(tx, key);
         await appendAudit(tx, {
           actorId,
           action: "user.set_external_id",
           entityType: "user",
           entityId: userId,
-          before: previous ? { provider: normalizedProvider, externalId: previous.externalId } : null,
+          before: previous !== undefined ? { provider: normalizedProvider, externalId: previous } : null,
           after: { provider: normalizedProvider, externalId: normalizedId },
         });
         return user;

@@ -1,6 +1,6 @@
 import type { TargetTypeValue } from "../db/schema/index.js";
-import { achievementPercentage } from "../scoring/achievement.js";
-import { daysBetween, todayIn, type Period } from "../scoring/periods.js";
+import { achievementPercentage } from "./achievement.js";
+import { daysBetween, todayIn, type Period } from "./periods.js";
 
 export type ForecastMethodValue = "linear_projection" | "least_squares_trend" | "last_value";
 

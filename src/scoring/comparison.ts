@@ -1,5 +1,5 @@
 import type { AggregationPeriodValue } from "../db/schema/index.js";
-import { periodContaining, type Period } from "../scoring/periods.js";
+import { periodContaining, type Period } from "./periods.js";
 
 /** How a value and its achievement moved from an earlier period to the compared one. */
 export interface Change {

@@ -137,7 +137,10 @@ function createJobStore(db: Db, jobs: Config["jobs"], options: ServicesOptions):
 }
 
 /** The SaaS adapters of API definitions, configured from the environment (see .env.example). */
-function createAdapters(config: Pick<Config, "scoring" | "adapters" | "outbound">, metrics: Metrics | undefined): AdapterRegistry {
+function createAdapters(
+  config: Pick<Config, "scoring" | "adapters" | "outbound">,
+  metrics: Metrics | undefined,
+): AdapterRegistry {
   const { adapters } = config;
   const timeZone = config.scoring.timeZone;
   const timeoutMs = adapters.timeoutMs;

@@ -122,23 +122,22 @@ export async function buildExternalId(
   return row!;
 }
 
+export interface AssignmentOptions {
+  user?: Ref;
+  definition?: Ref;
+  targetValue?: number;
+  weight?: number;
+  startDate?: string;
+  endDate?: string | null;
+  isActive?: boolean;
+  assignedBy?: Ref | null;
+}
+
 /**
  * An assignment of `definition` to `user`, each created when absent: target 100, weight 50, from
  * 2020-01-01 and ongoing, active.
  */
-export async function buildAssignment(
-  db: Db,
-  options: {
-    user?: Ref;
-    definition?: Ref;
-    targetValue?: number;
-    weight?: number;
-    startDate?: string;
-    endDate?: string | null;
-    isActive?: boolean;
-    assignedBy?: Ref | null;
-  } = {},
-): Promise<UserKpiRow> {
+export async function buildAssignment(db: Db, options: AssignmentOptions = {}): Promise<UserKpiRow> {
   const user = options.user ?? (await buildUser(db));
   const definition = options.definition ?? (await buildDefinition(db));
   const [row] = await db
@@ -157,6 +156,22 @@ export async function buildAssignment(
   return row!;
 }
 
+export interface MeasurementOptions {
+  assignment?: UserKpiRow;
+  user?: Ref;
+  definition?: Ref;
+  periodStart?: string;
+  periodEnd?: string;
+  /** By default the target: an achievement of 100 % for a higher-is-better definition. */
+  actualValue?: number | null;
+  targetValue?: number | null;
+  achievementPercentage?: number | null;
+  calculationMetadata?: Record<string, unknown> | null;
+  calculatedAt?: Date;
+  calculatedBy?: Ref | null;
+  notes?: string | null;
+}
+
 /**
  * A measurement of `assignment` (created, for `user` and `definition` when given, when absent),
  * filled in as the server stores one: the period is one of the definition's aggregation period
@@ -164,24 +179,7 @@ export async function buildAssignment(
  * achievement is that of the actual value against it for the definition's target type. Any of
  * them given, even null, is stored as given. Creates the month's partition when missing.
  */
-export async function buildMeasurement(
-  db: Db,
-  options: {
-    assignment?: UserKpiRow;
-    user?: Ref;
-    definition?: Ref;
-    periodStart?: string;
-    periodEnd?: string;
-    /** By default the target: an achievement of 100 % for a higher-is-better definition. */
-    actualValue?: number | null;
-    targetValue?: number | null;
-    achievementPercentage?: number | null;
-    calculationMetadata?: Record<string, unknown> | null;
-    calculatedAt?: Date;
-    calculatedBy?: Ref | null;
-    notes?: string | null;
-  } = {},
-): Promise<KpiMeasurementRow> {
+export async function buildMeasurement(db: Db, options: MeasurementOptions = {}): Promise<KpiMeasurementRow> {
   const assignment = options.assignment ?? (await buildAssignment(db, { user: options.user, definition: options.definition }));
   const [definition] = await db
     .select({ aggregationPeriod: kpiDefinitions.aggregationPeriod, targetType: kpiDefinitions.targetType })

@@ -5,10 +5,10 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
 import { JOB } from "../../src/jobs/job-names.js";
-import { userKpis, type KpiDefinitionRow, type UserKpiRow } from "../../src/db/schema/index.js";
+import type { KpiDefinitionRow, UserKpiRow } from "../../src/db/schema/index.js";
 import { addDays, latestCompletedPeriod, shiftPeriod, todayIn, type Period } from "../../src/scoring/periods.js";
 import { RECORD } from "../helpers/calculation.js";
-import { buildDefinition } from "../helpers/factories.js";
+import { buildAssignment, buildDefinition } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -96,21 +96,8 @@ beforeAll(async () => {
   const db = server.database.db;
   sales = await buildDefinition(db, { category: "sales", unit: "count", dataSource: { type: "manual" } });
   survey = await buildDefinition(db, { category: "quality", dataSource: { type: "manual" } });
-  const assign = async (definition: KpiDefinitionRow) =>
-    (
-      await db
-        .insert(userKpis)
-        .values({
-          userId: world.users.user.id,
-          kpiDefinitionId: definition.id,
-          targetValue: 100,
-          weight: 50,
-          startDate: "2020-01-01",
-        })
-        .returning()
-    )[0]!;
-  salesAssignment = await assign(sales);
-  surveyAssignment = await assign(survey);
+  salesAssignment = await buildAssignment(db, { user: world.users.user, definition: sales });
+  surveyAssignment = await buildAssignment(db, { user: world.users.user, definition: survey });
   const settings = await server.gql(
     `mutation($teamId: ID!, $input: TeamNotificationsInput!) { setTeamNotifications(teamId: $teamId, input: $input) { webhookUrl hasWebhookSecret emails } }`,
     {
@@ -141,6 +128,7 @@ beforeEach(async () => {
   failuresLeft = 0;
 });
 
+/** An upsert, not buildMeasurement: tests move one period's achievement up and down. */
 async function setMeasurement(assignment: UserKpiRow, period: Period, achievement: number) {
   await ensureMeasurementPartitions(server.database.db, period.start, period.start);
   await server.database.pool.query(
@@ -396,18 +384,7 @@ describe("alertRaised (live)", () => {
     await vi.waitFor(() => expect(server.running.services.live.listenerCount("alertRaised", world.team.id)).toBe(1), {
       timeout: 5_000,
     });
-    const otherAssignment = (
-      await server.database.db
-        .insert(userKpis)
-        .values({
-          userId: world.users.otherUser.id,
-          kpiDefinitionId: survey.id,
-          targetValue: 100,
-          weight: 50,
-          startDate: "2020-01-01",
-        })
-        .returning()
-    )[0]!;
+    const otherAssignment = await buildAssignment(server.database.db, { user: world.users.otherUser, definition: survey });
     await createRule({ kind: "BELOW_TARGET", threshold: 60, periods: 1, kpiDefinitionId: String(survey.id) });
     await setMeasurement(surveyAssignment, latest(), 30);
     await setMeasurement(otherAssignment, latest(), 30);

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog, teamMembers, userKpis, type KpiDefinitionRow, type UserRow } from "../../src/db/schema/index.js";
-import { buildDefinition, buildTeam, buildUser, unique } from "../helpers/factories.js";
+import { auditLog, userKpis, type KpiDefinitionRow } from "../../src/db/schema/index.js";
+import { buildAssignment, buildDefinition, buildTeam, buildTeamMember, buildUser, unique } from "../helpers/factories.js";
 import { startServerWithRoles, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -51,13 +51,8 @@ function auditOf(userKpiIds: Array<string | number>) {
     .orderBy(asc(auditLog.id));
 }
 
-async function insertAssignment(user: UserRow, definition: KpiDefinitionRow, values: Partial<typeof userKpis.$inferInsert> = {}) {
-  const [row] = await db()
-    .insert(userKpis)
-    .values({ userId: user.id, kpiDefinitionId: definition.id, targetValue: 40, weight: 25, startDate: "2026-01-01", ...values })
-    .returning();
-  return row!;
-}
+/** The terms of the assignments tests write straight to the database (buildAssignment). */
+const STORED = { targetValue: 40, weight: 25, startDate: "2026-01-01" };
 
 /** A fresh manager with a team of `size` members, so a test can change membership freely. */
 async function managedTeam(size: number, options: { managerIsMember?: boolean } = {}) {
@@ -221,7 +216,13 @@ describe("assignKpi", () => {
 
   it("refuses a duplicate (same user, definition and start date) with CONFLICT", async () => {
     const definition = await buildDefinition(db());
-    const existing = await insertAssignment(world.users.user, definition, { startDate: "2026-03-01", endDate: "2026-03-31" });
+    const existing = await buildAssignment(db(), {
+      ...STORED,
+      user: world.users.user,
+      definition,
+      startDate: "2026-03-01",
+      endDate: "2026-03-31",
+    });
     const res = await server.gql(
       ASSIGN,
       { userId: id(world.users.user), input: terms(definition, { startDate: "2026-03-01", targetValue: 99 }) },
@@ -233,7 +234,13 @@ describe("assignKpi", () => {
 
   it("refuses an assignment overlapping an active one of the same definition with CONFLICT", async () => {
     const definition = await buildDefinition(db());
-    const ongoing = await insertAssignment(world.users.user, definition, { startDate: "2026-01-01", endDate: null });
+    const ongoing = await buildAssignment(db(), {
+      ...STORED,
+      user: world.users.user,
+      definition,
+      startDate: "2026-01-01",
+      endDate: null,
+    });
     for (const dates of [
       { startDate: "2026-06-01", endDate: null },
       { startDate: "2025-06-01", endDate: "2026-01-01" },
@@ -251,7 +258,13 @@ describe("assignKpi", () => {
 
   it("allows an assignment that starts after the previous one ended, and one that overlaps only an inactive one", async () => {
     const definition = await buildDefinition(db());
-    await insertAssignment(world.users.user, definition, { startDate: "2026-01-01", endDate: "2026-03-31" });
+    await buildAssignment(db(), {
+      ...STORED,
+      user: world.users.user,
+      definition,
+      startDate: "2026-01-01",
+      endDate: "2026-03-31",
+    });
     const next = await server.gql(
       ASSIGN,
       { userId: id(world.users.user), input: terms(definition, { startDate: "2026-04-01" }) },
@@ -260,7 +273,13 @@ describe("assignKpi", () => {
     expect(next.errors).toBeUndefined();
 
     const other = await buildDefinition(db());
-    await insertAssignment(world.users.user, other, { startDate: "2026-01-01", isActive: false });
+    await buildAssignment(db(), {
+      ...STORED,
+      user: world.users.user,
+      definition: other,
+      startDate: "2026-01-01",
+      isActive: false,
+    });
     const overInactive = await server.gql(
       ASSIGN,
       { userId: id(world.users.user), input: terms(other, { startDate: "2026-02-01" }) },
@@ -284,7 +303,7 @@ describe("assignKpi", () => {
     // The same manager may assign to the other member of the team, and may not change their own assignment.
     const member = await server.gql(ASSIGN, { userId: id(members[0]!), input: terms(definition) }, token);
     expect(member.errors).toBeUndefined();
-    const own = await insertAssignment(manager, definition);
+    const own = await buildAssignment(db(), { ...STORED, user: manager, definition });
     const update = await server.gql(UPDATE, { id: id(own), input: { targetValue: 1 } }, token);
     expect(update.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
@@ -371,7 +390,13 @@ describe("bulkAssignKpi", () => {
   it("returns new users under created and already assigned ones under existing", async () => {
     const definition = await buildDefinition(db());
     const [old, fresh] = await Promise.all([buildUser(db()), buildUser(db())]);
-    const previous = await insertAssignment(old!, definition, { startDate: "2026-05-01", targetValue: 7 });
+    const previous = await buildAssignment(db(), {
+      ...STORED,
+      user: old!,
+      definition,
+      startDate: "2026-05-01",
+      targetValue: 7,
+    });
     const res = await server.gql(BULK, { input: bulkInput(definition, { userIds: [id(old!), id(fresh!)] }) }, admin);
     expect(res.errors).toBeUndefined();
     expect(res.data!.bulkAssignKpi.created.map((row: { user: { id: string } }) => row.user.id)).toEqual([id(fresh!)]);
@@ -384,7 +409,7 @@ describe("bulkAssignKpi", () => {
     const definition = await buildDefinition(db());
     const { members, team } = await managedTeam(2);
     const deactivated = await buildUser(db(), { isActive: false });
-    await db().insert(teamMembers).values({ teamId: team.id, userId: deactivated.id });
+    await buildTeamMember(db(), { team, user: deactivated });
 
     const res = await server.gql(BULK, { input: bulkInput(definition, { teamId: id(team) }) }, admin);
     expect(res.errors).toBeUndefined();
@@ -497,7 +522,7 @@ describe("bulkAssignKpi", () => {
   it("refuses the whole call with CONFLICT naming a user who has an overlapping assignment with another start date", async () => {
     const definition = await buildDefinition(db());
     const [free, busy] = await Promise.all([buildUser(db()), buildUser(db())]);
-    await insertAssignment(busy!, definition, { startDate: "2026-01-01", endDate: null });
+    await buildAssignment(db(), { ...STORED, user: busy!, definition, startDate: "2026-01-01", endDate: null });
     const res = await server.gql(BULK, { input: bulkInput(definition, { userIds: [id(free!), id(busy!)] }) }, admin);
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", userIds: [id(busy!)] });
     expect(res.errors?.[0]?.message).toContain(id(busy!));
@@ -573,7 +598,13 @@ describe("bulkAssignKpi with 10,000 users", () => {
 describe("updateUserKpi", () => {
   it("lets the manager and an admin change target and weight, auditing before and after", async () => {
     const definition = await buildDefinition(db());
-    const assignment = await insertAssignment(world.users.user, definition, { targetValue: 40, weight: 25 });
+    const assignment = await buildAssignment(db(), {
+      ...STORED,
+      user: world.users.user,
+      definition,
+      targetValue: 40,
+      weight: 25,
+    });
 
     const byManager = await server.gql(
       UPDATE,
@@ -605,7 +636,12 @@ describe("updateUserKpi", () => {
 
   it("refuses an end date before the start, an explicit null target and a weight over 100, changing nothing", async () => {
     const definition = await buildDefinition(db());
-    const assignment = await insertAssignment(world.users.user, definition, { startDate: "2026-03-01" });
+    const assignment = await buildAssignment(db(), {
+      ...STORED,
+      user: world.users.user,
+      definition,
+      startDate: "2026-03-01",
+    });
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ endDate: "2026-02-28" }, "endDate"],
       [{ targetValue: null }, "targetValue"],
@@ -622,7 +658,12 @@ describe("updateUserKpi", () => {
 
   it("sets and clears the end date: null makes the assignment ongoing", async () => {
     const definition = await buildDefinition(db());
-    const assignment = await insertAssignment(world.users.user, definition, { endDate: "2026-06-30" });
+    const assignment = await buildAssignment(db(), {
+      ...STORED,
+      user: world.users.user,
+      definition,
+      endDate: "2026-06-30",
+    });
     const ended = await server.gql(UPDATE, { id: id(assignment), input: { endDate: "2026-09-30" } }, admin);
     expect(ended.data!.updateUserKpi.endDate).toBe("2026-09-30");
     const ongoing = await server.gql(UPDATE, { id: id(assignment), input: { endDate: null } }, world.tokens.teamManager);
@@ -638,7 +679,13 @@ describe("updateUserKpi", () => {
 
   it("refuses reactivating, or extending, an assignment into another active one of the same definition (CONFLICT)", async () => {
     const definition = await buildDefinition(db());
-    const first = await insertAssignment(world.users.user, definition, { startDate: "2026-01-01", endDate: "2026-03-31" });
+    const first = await buildAssignment(db(), {
+      ...STORED,
+      user: world.users.user,
+      definition,
+      startDate: "2026-01-01",
+      endDate: "2026-03-31",
+    });
     const deactivate = await server.gql(UPDATE, { id: id(first), input: { isActive: false } }, world.tokens.teamManager);
     expect(deactivate.data!.updateUserKpi.isActive).toBe(false);
     // With the first one inactive, an overlapping second one may be assigned.
@@ -671,7 +718,7 @@ describe("updateUserKpi", () => {
     expect(missing.errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND", entity: "UserKpi", id: "99999999" });
 
     const definition = await buildDefinition(db());
-    const assignment = await insertAssignment(world.users.user, definition);
+    const assignment = await buildAssignment(db(), { ...STORED, user: world.users.user, definition });
     const other = await server.gql(UPDATE, { id: id(assignment), input: { weight: 1 } }, world.tokens.otherManager);
     expect(other.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect((await assignmentsOf(world.users.user.id, definition.id))[0]!.weight).toBe(25);

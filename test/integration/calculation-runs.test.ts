@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
-import { userExternalIds, userKpis, type UserRow } from "../../src/db/schema/index.js";
+import type { UserRow } from "../../src/db/schema/index.js";
 import { CREATE, definitionInput, lastMonth } from "../helpers/calculation.js";
-import { buildUser } from "../helpers/factories.js";
+import { buildAssignment, buildExternalId, buildUser } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -91,22 +91,20 @@ beforeAll(async () => {
     query: "SELECT count(*) FROM run_cases WHERE user_id = :user_id AND closed_at >= :start_date AND closed_at < :end_date",
   });
   apiDefinition = await create("API", { type: "intercom", endpoint: "conversations", metric: "conversation_count" });
-  const assignments = users.flatMap((user) =>
-    [casesDefinition, apiDefinition].map((id) => ({
-      userId: user.id,
-      kpiDefinitionId: Number(id),
-      targetValue: 4,
-      weight: 50,
-      startDate: "2020-01-01",
-    })),
-  );
-  await server.database.db.insert(userKpis).values(assignments);
+  const db = server.database.db;
+  for (const user of users) {
+    for (const id of [casesDefinition, apiDefinition]) {
+      await buildAssignment(db, { user, definition: { id: Number(id) }, targetValue: 4 });
+    }
+  }
   // Users 0-2 are mapped to Intercom (user 2 to the failing admin), users 3-4 are not: "skipped".
-  await server.database.db.insert(userExternalIds).values([
-    { userId: users[0]!.id, provider: "intercom", externalId: "a0" },
-    { userId: users[1]!.id, provider: "intercom", externalId: "a1" },
-    { userId: users[2]!.id, provider: "intercom", externalId: "broken" },
-  ]);
+  for (const [user, externalId] of [
+    [users[0]!, "a0"],
+    [users[1]!, "a1"],
+    [users[2]!, "broken"],
+  ] as const) {
+    await buildExternalId(db, { user, provider: "intercom", externalId });
+  }
   await ensureMeasurementPartitions(server.database.db, month.start, month.start);
 }, 60_000);
 

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kpiMeasurements, userKpis, userExternalIds } from "../../src/db/schema/index.js";
+import { kpiMeasurements, userKpis } from "../../src/db/schema/index.js";
 import { addDays, shiftPeriod } from "../../src/scoring/periods.js";
 import {
   at,
@@ -13,7 +13,7 @@ import {
   PREVIEW,
   sourceTable,
 } from "../helpers/calculation.js";
-import { buildUser } from "../helpers/factories.js";
+import { buildExternalId, buildUser } from "../helpers/factories.js";
 import { startServerWithRoles, type RoleWorld } from "../helpers/roles.js";
 import type { TestServer } from "../helpers/server.js";
 
@@ -171,7 +171,7 @@ describe("QUERY definitions", () => {
   it("binds :external_id.<provider>, and skips (CALCULATION_FAILED, nothing stored) a user without that account", async () => {
     const definition = await calc.create("QUERY", databaseSource("SELECT length(:external_id.intercom::text)"));
     const withId = await buildUser(server.database.db);
-    await server.database.db.insert(userExternalIds).values({ userId: withId.id, provider: "intercom", externalId: "ic-12345" });
+    await buildExternalId(server.database.db, { user: withId, provider: "intercom", externalId: "ic-12345" });
     const measured = await calc.calculate(await calc.assign(withId.id, definition.id));
     expect(measured.data!.calculateUserKpi).toMatchObject({
       actualValue: 8,
@@ -230,7 +230,7 @@ describe("calculateUserKpi refusals", () => {
   it("an API definition: skipped for a user without an intercom id, failing without an Intercom token (CALCULATION_FAILED, nothing stored)", async () => {
     const api = await calc.create("API", { type: "intercom", metric: "conversation_count" });
     const withId = await buildUser(server.database.db);
-    await server.database.db.insert(userExternalIds).values({ userId: withId.id, provider: "intercom", externalId: "ic-777" });
+    await buildExternalId(server.database.db, { user: withId, provider: "intercom", externalId: "ic-777" });
     // The test server has no INTERCOM_ACCESS_TOKEN, so nothing reaches the network.
     for (const [userId, message] of [
       [user, "skipped: no intercom id"],

@@ -150,7 +150,7 @@ describe.skipIf(skipReason)("the database goes away under load", () => {
     admin = (await createRoleWorld(server)).tokens.admin!;
 
     // Manual assignments, each written at most once under load, so that a write's acknowledged
-    // value is the one that must be stored.
+    // value is the one that must be stored. Hundreds of rows: one INSERT per table, not a factory per row.
     const manual = await buildDefinition(db, { dataSource: { type: "manual", allowed_range: { min: 0, max: 1_000_000 } } });
     const people = await db
       .insert(users)

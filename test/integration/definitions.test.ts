@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kpiDefinitions, kpiMeasurements, userKpis } from "../../src/db/schema/index.js";
-import { buildDefinition, buildUser, unique } from "../helpers/factories.js";
+import { kpiDefinitions } from "../../src/db/schema/index.js";
+import { buildAssignment, buildDefinition, buildMeasurement, unique } from "../helpers/factories.js";
 import { startServerWithRoles, type RoleWorld } from "../helpers/roles.js";
 import type { TestServer } from "../helpers/server.js";
 
@@ -152,19 +152,9 @@ describe("createKpiDefinition", () => {
 
 describe("updateKpiDefinition", () => {
   async function withMeasurement(definitionId: number) {
-    const user = await buildUser(server.database.db);
-    const [assignment] = await server.database.db
-      .insert(userKpis)
-      .values({ userId: user.id, kpiDefinitionId: definitionId, targetValue: 4, weight: 50, startDate: "2026-01-01" })
-      .returning();
-    await server.database.db.insert(kpiMeasurements).values({
-      userKpiId: assignment!.id,
-      periodStart: "2026-10-01",
-      periodEnd: "2026-11-01",
-      actualValue: 3,
-      targetValue: 4,
-      achievementPercentage: 75,
-    });
+    const db = server.database.db;
+    const assignment = await buildAssignment(db, { definition: { id: definitionId }, targetValue: 4, startDate: "2026-01-01" });
+    await buildMeasurement(db, { assignment, periodStart: "2026-10-01", periodEnd: "2026-11-01", actualValue: 3 });
   }
 
   it("changes descriptive fields and the source of a definition without measurements", async () => {

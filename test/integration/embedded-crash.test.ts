@@ -89,6 +89,7 @@ describe("the embedded database killed while writing", () => {
       const config = loadConfig(env);
       admin = await new JwtService(config.auth, config.auth.jwtSecret).sign(adminRow);
       const manual = await buildDefinition(db, { dataSource: { type: "manual", allowed_range: { min: 0, max: 1_000_000 } } });
+      // Hundreds of rows through the wire port: one INSERT per table, not a factory per row.
       const people = await db
         .insert(users)
         .values(

@@ -3,13 +3,22 @@ import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
-import { kpiMeasurements, teamMembers, userKpis, type KpiDefinitionRow, type UserRow } from "../../src/db/schema/index.js";
+import type { KpiDefinitionRow, UserKpiRow, UserRow } from "../../src/db/schema/index.js";
 import { TEAM_EXPORT_COLUMNS, USER_EXPORT_COLUMNS } from "../../src/exports/export-columns.js";
 import { PAGE_SIZE } from "../../src/exports/measurement-pages.js";
 import { addDays, todayIn } from "../../src/scoring/periods.js";
 import { sampleValue } from "../helpers/exposition.js";
 import { until } from "../helpers/waiting.js";
-import { buildDefinition, buildTeam, buildUser, unique } from "../helpers/factories.js";
+import {
+  buildAssignment,
+  buildDefinition,
+  buildMeasurement,
+  buildTeam,
+  buildTeamMember,
+  buildUser,
+  unique,
+  type MeasurementOptions,
+} from "../helpers/factories.js";
 import { createRoleWorld, ROLE_NAMES, type RoleName, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -43,63 +52,81 @@ beforeAll(async () => {
   const db = server.database.db;
   const tag = unique("x");
   teammate = await buildUser(db, { name: `-Teammate ${tag}` });
-  await db.insert(teamMembers).values({ teamId: world.team.id, userId: teammate.id });
+  await buildTeamMember(db, { team: world.team, user: teammate });
   calls = await buildDefinition(db, { name: `=Calls ${tag}`, category: "support", unit: "calls", aggregationPeriod: "monthly" });
   rating = await buildDefinition(db, { name: `+Rating ${tag}`, category: null, unit: null, aggregationPeriod: "weekly" });
-  const assign = async (user: UserRow, definition: KpiDefinitionRow, targetValue: number, weight: number) => {
-    const [row] = await db
-      .insert(userKpis)
-      .values({ userId: user.id, kpiDefinitionId: definition.id, targetValue, weight, startDate: "2023-12-01" })
-      .returning({ id: userKpis.id });
-    return row!.id;
-  };
-  assignment.userCalls = await assign(world.users.user, calls, 10, 60);
-  assignment.userRating = await assign(world.users.user, rating, 4.5, 40);
-  assignment.teammateCalls = await assign(teammate, calls, 8, 100);
-  assignment.otherCalls = await assign(world.users.otherUser, calls, 10, 100);
+  const userCalls = await buildAssignment(db, {
+    user: world.users.user,
+    definition: calls,
+    targetValue: 10,
+    weight: 60,
+    startDate: "2023-12-01",
+  });
+  const userRating = await buildAssignment(db, {
+    user: world.users.user,
+    definition: rating,
+    targetValue: 4.5,
+    weight: 40,
+    startDate: "2023-12-01",
+  });
+  const teammateCalls = await buildAssignment(db, {
+    user: teammate,
+    definition: calls,
+    targetValue: 8,
+    weight: 100,
+    startDate: "2023-12-01",
+  });
+  const otherCalls = await buildAssignment(db, {
+    user: world.users.otherUser,
+    definition: calls,
+    targetValue: 10,
+    weight: 100,
+    startDate: "2023-12-01",
+  });
+  Object.assign(assignment, {
+    userCalls: userCalls.id,
+    userRating: userRating.id,
+    teammateCalls: teammateCalls.id,
+    otherCalls: otherCalls.id,
+  });
 
   await ensureMeasurementPartitions(db, "2021-01-01", "2024-12-01");
-  const measure = (
-    userKpiId: number,
-    periodStart: string,
-    periodEnd: string,
-    values: Partial<typeof kpiMeasurements.$inferInsert>,
-  ) => ({
-    userKpiId,
-    periodStart,
-    periodEnd,
-    calculatedAt: CALCULATED_AT,
-    actualValue: null,
-    targetValue: null,
-    achievementPercentage: null,
-    ...values,
+  /** Only what a test states: no value, target or achievement unless given. */
+  const measure = (row: UserKpiRow, periodStart: string, periodEnd: string, values: MeasurementOptions) =>
+    buildMeasurement(db, {
+      assignment: row,
+      periodStart,
+      periodEnd,
+      calculatedAt: CALCULATED_AT,
+      actualValue: null,
+      targetValue: null,
+      achievementPercentage: null,
+      ...values,
+    });
+  // Before `from` and at `to`: outside [from, to).
+  await measure(userCalls, "2023-12-01", "2024-01-01", { actualValue: 1, targetValue: 10, achievementPercentage: 10 });
+  await measure(userCalls, "2024-04-01", "2024-05-01", { actualValue: 9, targetValue: 10, achievementPercentage: 90 });
+  await measure(userCalls, "2024-03-01", "2024-04-01", {
+    actualValue: 8,
+    targetValue: 10,
+    achievementPercentage: 80,
+    notes: "@here follow up",
   });
-  await db.insert(kpiMeasurements).values([
-    // Before `from` and at `to`: outside [from, to).
-    measure(assignment.userCalls, "2023-12-01", "2024-01-01", { actualValue: 1, targetValue: 10, achievementPercentage: 10 }),
-    measure(assignment.userCalls, "2024-04-01", "2024-05-01", { actualValue: 9, targetValue: 10, achievementPercentage: 90 }),
-    measure(assignment.userCalls, "2024-03-01", "2024-04-01", {
-      actualValue: 8,
-      targetValue: 10,
-      achievementPercentage: 80,
-      notes: "@here follow up",
-    }),
-    measure(assignment.userCalls, "2024-01-01", "2024-02-01", {
-      actualValue: 12.5,
-      targetValue: 10,
-      achievementPercentage: 125,
-      notes: 'Clear, "calm" replies',
-      calculationMetadata: { secret: "admin only" },
-    }),
-    measure(assignment.userCalls, "2024-02-01", "2024-03-01", { targetValue: 10 }),
-    measure(assignment.userRating, "2024-01-08", "2024-01-15", { actualValue: -3, targetValue: 4.5, achievementPercentage: 0 }),
-    measure(assignment.teammateCalls, "2024-01-01", "2024-02-01", {
-      actualValue: 7,
-      targetValue: 8,
-      achievementPercentage: 87.5,
-    }),
-    measure(assignment.otherCalls, "2024-01-01", "2024-02-01", { actualValue: 1, targetValue: 10, achievementPercentage: 10 }),
-  ]);
+  await measure(userCalls, "2024-01-01", "2024-02-01", {
+    actualValue: 12.5,
+    targetValue: 10,
+    achievementPercentage: 125,
+    notes: 'Clear, "calm" replies',
+    calculationMetadata: { secret: "admin only" },
+  });
+  await measure(userCalls, "2024-02-01", "2024-03-01", { targetValue: 10 });
+  await measure(userRating, "2024-01-08", "2024-01-15", { actualValue: -3, targetValue: 4.5, achievementPercentage: 0 });
+  await measure(teammateCalls, "2024-01-01", "2024-02-01", {
+    actualValue: 7,
+    targetValue: 8,
+    achievementPercentage: 87.5,
+  });
+  await measure(otherCalls, "2024-01-01", "2024-02-01", { actualValue: 1, targetValue: 10, achievementPercentage: 10 });
 
   bulkUser = await buildUser(db);
   await buildTeam(db, { manager: world.users.otherManager, members: [bulkUser] });

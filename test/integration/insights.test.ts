@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
-import { userKpis, type KpiDefinitionRow, type UserKpiRow } from "../../src/db/schema/index.js";
+import type { KpiDefinitionRow, UserKpiRow } from "../../src/db/schema/index.js";
 import { periodContaining, shiftPeriod, todayIn, type Period } from "../../src/scoring/periods.js";
 import { CREATE, definitionInput } from "../helpers/calculation.js";
-import { buildDefinition, buildTeam, buildUser } from "../helpers/factories.js";
+import { buildAssignment, buildDefinition, buildMeasurement, buildSnapshot, buildTeam, buildUser } from "../helpers/factories.js";
 import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -33,23 +32,6 @@ const INSIGHTS = `query($id: ID!, $periods: Int) { userKpi(id: $id) {
     samePeriodLastYear { periodStart actualValue valueChange valueChangePercent achievementChange } }
 } }`;
 
-async function measure(assignment: UserKpiRow, period: Period, value: number, target: number, calculatedAt?: Date) {
-  await ensureMeasurementPartitions(server.database.db, period.start, period.start);
-  await server.database.pool.query(
-    `INSERT INTO kpi_measurements (user_kpi_id, period_start, period_end, actual_value, target_value, achievement_percentage, calculated_at)
-     VALUES ($1, $2, $3, $4, $5, round($4::numeric / $5::numeric * 100, 2), coalesce($6::timestamptz, now()))`,
-    [assignment.id, period.start, period.end, value, target, calculatedAt ?? null],
-  );
-}
-
-async function assign(userId: number, definition: KpiDefinitionRow, targetValue: number): Promise<UserKpiRow> {
-  const [row] = await server.database.db
-    .insert(userKpis)
-    .values({ userId, kpiDefinitionId: definition.id, targetValue, weight: 50, startDate: "2020-01-01" })
-    .returning();
-  return row!;
-}
-
 beforeAll(async () => {
   server = await startTestServer({ KPI_TIMEZONE: "UTC" });
   world = await createRoleWorld(server);
@@ -57,17 +39,22 @@ beforeAll(async () => {
   const db = server.database.db;
   deals = await buildDefinition(db, { unit: "count", additive: true, calculationType: "manual" });
   rate = await buildDefinition(db, { unit: "%", additive: false, calculationType: "manual" });
-  dealsAssignment = await assign(world.users.user.id, deals, 30);
-  rateAssignment = await assign(world.users.user.id, rate, 12);
+  dealsAssignment = await buildAssignment(db, { user: world.users.user, definition: deals, targetValue: 30 });
+  rateAssignment = await buildAssignment(db, { user: world.users.user, definition: rate, targetValue: 12 });
   // Deals: 5 so far this month (calculated 12 hours into it), 24 last month, 20 the month before, 10 a year ago.
-  await measure(dealsAssignment, current(), 5, 30, new Date(Date.parse(`${current().start}T12:00:00Z`)));
-  await measure(dealsAssignment, monthsBack(1), 24, 30);
-  await measure(dealsAssignment, monthsBack(2), 20, 30);
-  await measure(dealsAssignment, monthsBack(12), 10, 30);
+  await buildMeasurement(db, {
+    assignment: dealsAssignment,
+    periodStart: current().start,
+    actualValue: 5,
+    calculatedAt: new Date(Date.parse(`${current().start}T12:00:00Z`)),
+  });
+  await buildMeasurement(db, { assignment: dealsAssignment, periodStart: monthsBack(1).start, actualValue: 24 });
+  await buildMeasurement(db, { assignment: dealsAssignment, periodStart: monthsBack(2).start, actualValue: 20 });
+  await buildMeasurement(db, { assignment: dealsAssignment, periodStart: monthsBack(12).start, actualValue: 10 });
   // Rate: 10, 12, 11 over the three months before this one: least squares gives 12 now.
-  await measure(rateAssignment, monthsBack(3), 10, 12);
-  await measure(rateAssignment, monthsBack(2), 12, 12);
-  await measure(rateAssignment, monthsBack(1), 11, 12);
+  await buildMeasurement(db, { assignment: rateAssignment, periodStart: monthsBack(3).start, actualValue: 10 });
+  await buildMeasurement(db, { assignment: rateAssignment, periodStart: monthsBack(2).start, actualValue: 12 });
+  await buildMeasurement(db, { assignment: rateAssignment, periodStart: monthsBack(1).start, actualValue: 11 });
 }, 60_000);
 
 afterAll(() => server?.stop());
@@ -117,7 +104,7 @@ describe("UserKpi.forecast", () => {
   });
 
   it("is null for an assignment that ended before the current period", async () => {
-    const ended = await assign(world.users.user.id, await buildDefinition(server.database.db), 5);
+    const ended = await buildAssignment(server.database.db, { user: world.users.user, targetValue: 5 });
     await server.database.pool.query("UPDATE user_kpis SET end_date = $2 WHERE id = $1", [ended.id, monthsBack(1).start]);
     expect((await insights(ended)).forecast).toBeNull();
   });
@@ -168,7 +155,7 @@ describe("UserKpi.comparison", () => {
   });
 
   it("is null before any measurement, and refuses periods outside 1 to 12", async () => {
-    const unmeasured = await assign(world.users.user.id, await buildDefinition(server.database.db), 5);
+    const unmeasured = await buildAssignment(server.database.db, { user: world.users.user, targetValue: 5 });
     expect((await insights(unmeasured)).comparison).toBeNull();
     for (const periods of [0, 13]) {
       const res = await server.gql(INSIGHTS, { id: String(dealsAssignment.id), periods }, admin);
@@ -192,18 +179,12 @@ describe("Team.trend", () => {
     const db = server.database.db;
     const [ann, ben, cid] = await Promise.all([buildUser(db), buildUser(db), buildUser(db)]);
     const team = await buildTeam(db, { members: [ann!, ben!, cid!] });
-    const snapshot = (userId: number, date: string, score: number) =>
-      server.database.pool.query("INSERT INTO kpi_snapshots (user_id, snapshot_date, overall_score) VALUES ($1, $2, $3)", [
-        userId,
-        date,
-        score,
-      ]);
     const lastMonth = monthsBack(1);
     const day = (period: Period, n: number) => new Date(Date.parse(period.start) + n * DAY_MS).toISOString().slice(0, 10);
-    await snapshot(ann!.id, day(lastMonth, 0), 50); // superseded by the later one
-    await snapshot(ann!.id, day(lastMonth, 20), 80);
-    await snapshot(ben!.id, day(lastMonth, 5), 90);
-    await snapshot(ann!.id, current().start, 70); // this month so far
+    await buildSnapshot(db, { user: ann!, snapshotDate: day(lastMonth, 0), overallScore: 50 }); // superseded by the later one
+    await buildSnapshot(db, { user: ann!, snapshotDate: day(lastMonth, 20), overallScore: 80 });
+    await buildSnapshot(db, { user: ben!, snapshotDate: day(lastMonth, 5), overallScore: 90 });
+    await buildSnapshot(db, { user: ann!, snapshotDate: current().start, overallScore: 70 }); // this month so far
     const res = await server.gql(TREND, { id: String(team.id), periods: 3 }, admin);
     expect(res.errors).toBeUndefined();
     expect(res.data!.team.trend).toEqual([

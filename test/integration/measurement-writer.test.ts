@@ -2,9 +2,9 @@ import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { createDb, createPool } from "../../src/db/client.js";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
-import { kpiMeasurements, userKpis } from "../../src/db/schema/index.js";
+import { kpiMeasurements } from "../../src/db/schema/index.js";
 import { upsertMeasurements, type MeasurementWrite } from "../../src/engine/batch/measurement-writer.js";
-import { buildDefinition, buildUser } from "../helpers/factories.js";
+import { buildAssignment, buildDefinition, buildUser } from "../helpers/factories.js";
 
 const pool = createPool(inject("databaseUrl"), 2);
 const db = createDb(pool);
@@ -15,13 +15,10 @@ beforeAll(async () => {
   await ensureMeasurementPartitions(db, period.start, period.start);
   const user = await buildUser(db);
   const definitions = await Promise.all([1, 2, 3].map(() => buildDefinition(db)));
-  const rows = await db
-    .insert(userKpis)
-    .values(
-      definitions.map((d) => ({ userId: user.id, kpiDefinitionId: d.id, targetValue: 10, weight: 30, startDate: "2024-01-01" })),
-    )
-    .returning();
-  ids = rows.map((row) => row.id);
+  ids = [];
+  for (const definition of definitions) {
+    ids.push((await buildAssignment(db, { user, definition, targetValue: 10, weight: 30, startDate: "2024-01-01" })).id);
+  }
 });
 afterAll(() => pool.end());
 

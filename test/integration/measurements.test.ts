@@ -1,14 +1,7 @@
 import { and, asc, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  auditLog,
-  kpiMeasurements,
-  userKpis,
-  type AggregationPeriodValue,
-  type KpiDefinitionRow,
-  type UserRow,
-} from "../../src/db/schema/index.js";
-import { buildDefinition, buildUser } from "../helpers/factories.js";
+import { auditLog, kpiMeasurements, type AggregationPeriodValue } from "../../src/db/schema/index.js";
+import { buildAssignment, buildDefinition, buildUser, type AssignmentOptions } from "../helpers/factories.js";
 import { startServerWithRoles, type RoleWorld } from "../helpers/roles.js";
 import type { TestServer } from "../helpers/server.js";
 
@@ -50,17 +43,18 @@ const manualDefinition = (aggregationPeriod: AggregationPeriodValue = "monthly")
     targetType: "higher_better",
   });
 
-async function assign(user: UserRow, definition: KpiDefinitionRow, values: Partial<typeof userKpis.$inferInsert> = {}) {
-  const [row] = await db()
-    .insert(userKpis)
-    .values({ userId: user.id, kpiDefinitionId: definition.id, targetValue: 4, weight: 50, startDate: "2018-01-01", ...values })
-    .returning();
-  return row!;
-}
-
-/** A monthly MANUAL assignment (range 1..5, target 4) of the team manager's user. */
-async function manualAssignment(values: Partial<typeof userKpis.$inferInsert> = {}) {
-  return assign(world.users.user, await manualDefinition(), values);
+/**
+ * A MANUAL assignment (target 4, from 2018, ongoing) of `definition` to `user`: by default a fresh
+ * monthly definition (range 1..5) and the team manager's user.
+ */
+async function manualAssignment(terms: AssignmentOptions = {}) {
+  return buildAssignment(db(), {
+    user: world.users.user,
+    definition: terms.definition ?? (await manualDefinition()),
+    targetValue: 4,
+    startDate: "2018-01-01",
+    ...terms,
+  });
 }
 
 const record = (
@@ -214,7 +208,7 @@ describe("recordMeasurement", () => {
   });
 
   it("takes a weekly value for Monday to next Monday and refuses a week starting on Sunday", async () => {
-    const assignment = await assign(world.users.user, await manualDefinition("weekly"));
+    const assignment = await manualAssignment({ definition: await manualDefinition("weekly") });
     const ok = await record(assignment.id, { actualValue: 4, ...periodOf(lastWeek) });
     expect(ok.errors).toBeUndefined();
     expect(ok.data!.recordMeasurement).toMatchObject({
@@ -232,7 +226,7 @@ describe("recordMeasurement", () => {
   });
 
   it("takes a quarterly value for a calendar quarter only", async () => {
-    const assignment = await assign(world.users.user, await manualDefinition("quarterly"));
+    const assignment = await manualAssignment({ definition: await manualDefinition("quarterly") });
     const ok = await record(assignment.id, { actualValue: 2, ...periodOf(lastQuarter) });
     expect(ok.errors).toBeUndefined();
     expect(ok.data!.recordMeasurement).toMatchObject({
@@ -249,7 +243,7 @@ describe("recordMeasurement", () => {
   });
 
   it("takes a daily value for exactly one day", async () => {
-    const assignment = await assign(world.users.user, await manualDefinition("daily"));
+    const assignment = await manualAssignment({ definition: await manualDefinition("daily") });
     const ok = await record(assignment.id, { actualValue: 5, ...periodOf(yesterday) });
     expect(ok.errors).toBeUndefined();
     expect(ok.data!.recordMeasurement).toMatchObject({ periodStart: yesterday.start, periodEnd: yesterday.end });
@@ -286,7 +280,12 @@ describe("recordMeasurement", () => {
       calculationType: "query",
       dataSource: { type: "database", query: "SELECT 1 AS value WHERE :user_id > 0", parameters: ["user_id"] },
     });
-    const assignment = await assign(world.users.user, definition);
+    const assignment = await buildAssignment(db(), {
+      user: world.users.user,
+      definition,
+      targetValue: 4,
+      startDate: "2018-01-01",
+    });
     const res = await record(assignment.id, { actualValue: 3, ...periodOf(lastMonth) });
     expectBadInput(res, "userKpiId", /query source, not recorded by hand/);
     expect(await measurementsOf(assignment.id)).toEqual([]);
@@ -306,17 +305,17 @@ describe("recordMeasurement", () => {
 
   it("refuses a manager recording for a user of another team, and a manager recording for themselves", async () => {
     const definition = await manualDefinition();
-    const other = await assign(world.users.otherUser, definition);
+    const other = await manualAssignment({ user: world.users.otherUser, definition });
     const res = await record(other.id, { actualValue: 3, ...periodOf(lastMonth) }, world.tokens.teamManager);
     expect(res.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(await measurementsOf(other.id)).toEqual([]);
 
-    const own = await assign(world.users.teamManager, definition);
+    const own = await manualAssignment({ user: world.users.teamManager, definition });
     const self = await record(own.id, { actualValue: 3, ...periodOf(lastMonth) }, world.tokens.teamManager);
     expect(self.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(await measurementsOf(own.id)).toEqual([]);
 
-    const byUser = await assign(world.users.user, await manualDefinition());
+    const byUser = await manualAssignment();
     const userSelf = await record(byUser.id, { actualValue: 3, ...periodOf(lastMonth) }, world.tokens.user);
     expect(userSelf.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(await measurementsOf(byUser.id)).toEqual([]);
@@ -324,7 +323,7 @@ describe("recordMeasurement", () => {
 
   it("records a month far in the past, creating its partition, when the assignment covers it", async () => {
     const user = await buildUser(db());
-    const assignment = await assign(user, await manualDefinition(), { startDate: "2019-01-01", endDate: "2019-12-31" });
+    const assignment = await manualAssignment({ user, startDate: "2019-01-01", endDate: "2019-12-31" });
     const res = await record(assignment.id, { actualValue: 2, periodStart: "2019-03-01", periodEnd: "2019-04-01" }, admin);
     expect(res.errors).toBeUndefined();
     expect(res.data!.recordMeasurement).toMatchObject({ periodStart: "2019-03-01", actualValue: 2, achievementPercentage: 50 });

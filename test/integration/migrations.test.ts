@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb, createPool, type Db } from "../../src/db/client.js";
 import { runMigrations } from "../../src/db/migrate.js";
 import { ensureMeasurementPartitions, partitionName } from "../../src/db/partitions.js";
-import { kpiMeasurements, userKpis, type UserKpiRow } from "../../src/db/schema/index.js";
-import { buildDefinition, buildUser, unique } from "../helpers/factories.js";
+import { kpiMeasurements, userKpis } from "../../src/db/schema/index.js";
+import { buildAssignment, buildDefinition, buildUser, unique } from "../helpers/factories.js";
 
 /**
  * The migrated schema against the run's database (embedded or PostgreSQL): migrations are
@@ -48,23 +48,6 @@ async function partitions(): Promise<Map<string, string>> {
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
     WHERE i.inhparent = 'kpi_measurements'::regclass`);
   return new Map(rows.map((row) => [row.name, row.bound]));
-}
-
-async function buildAssignment(overrides: Partial<typeof userKpis.$inferInsert> = {}): Promise<UserKpiRow> {
-  const user = await buildUser(db);
-  const definition = await buildDefinition(db);
-  const [row] = await db
-    .insert(userKpis)
-    .values({
-      userId: user.id,
-      kpiDefinitionId: definition.id,
-      targetValue: 10,
-      weight: 50,
-      startDate: "2024-01-01",
-      ...overrides,
-    })
-    .returning();
-  return row!;
 }
 
 describe("runMigrations", () => {
@@ -145,7 +128,7 @@ describe("kpi_measurements partitioning", () => {
   });
 
   it("refuses a measurement for a month without a partition, and takes it once the partition exists", async () => {
-    const assignment = await buildAssignment();
+    const assignment = await buildAssignment(db);
     const row = { userKpiId: assignment.id, periodStart: "1994-02-01", periodEnd: "1994-03-01", actualValue: 7 };
     expect((await partitions()).has("kpi_measurements_y1994m02")).toBe(false);
 
@@ -186,18 +169,18 @@ describe("constraints", () => {
     });
 
     it("rejects an end date before the start date, and accepts a one-day or open assignment", async () => {
-      const error = await pgErrorOf(buildAssignment({ startDate: "2024-05-10", endDate: "2024-05-09" }));
+      const error = await pgErrorOf(buildAssignment(db, { startDate: "2024-05-10", endDate: "2024-05-09" }));
       expect(error.code).toBe("23514");
       expect(error.constraint).toBe("user_kpis_dates_ordered");
 
-      await expect(buildAssignment({ startDate: "2024-05-10", endDate: "2024-05-10" })).resolves.toMatchObject({
+      await expect(buildAssignment(db, { startDate: "2024-05-10", endDate: "2024-05-10" })).resolves.toMatchObject({
         endDate: "2024-05-10",
       });
-      await expect(buildAssignment({ startDate: "2024-05-10", endDate: null })).resolves.toMatchObject({ endDate: null });
+      await expect(buildAssignment(db, { startDate: "2024-05-10", endDate: null })).resolves.toMatchObject({ endDate: null });
     });
 
     it("rejects a second assignment of the same definition to the same user from the same day", async () => {
-      const first = await buildAssignment({ startDate: "2024-03-01" });
+      const first = await buildAssignment(db, { startDate: "2024-03-01" });
       const again = {
         userId: first.userId,
         kpiDefinitionId: first.kpiDefinitionId,
@@ -221,7 +204,7 @@ describe("constraints", () => {
     const periodEnd = isoDate(nextMonth(month));
 
     it("rejects a period that ends on or before its start", async () => {
-      const assignment = await buildAssignment();
+      const assignment = await buildAssignment(db);
       for (const end of [periodStart, isoDate(new Date(month.getTime() - 86_400_000))]) {
         const error = await pgErrorOf(
           db.insert(kpiMeasurements).values({ userKpiId: assignment.id, periodStart, periodEnd: end }),
@@ -232,7 +215,7 @@ describe("constraints", () => {
     });
 
     it("rejects a second measurement of the same assignment and period (idx_kpi_measurements_user_period)", async () => {
-      const assignment = await buildAssignment();
+      const assignment = await buildAssignment(db);
       await db.insert(kpiMeasurements).values({ userKpiId: assignment.id, periodStart, periodEnd, actualValue: 1 });
       const error = await pgErrorOf(
         db.insert(kpiMeasurements).values({ userKpiId: assignment.id, periodStart, periodEnd, actualValue: 2 }),
@@ -240,7 +223,7 @@ describe("constraints", () => {
       expect(error.code).toBe("23505");
 
       // Another assignment may be measured for the same period.
-      const other = await buildAssignment();
+      const other = await buildAssignment(db);
       await db.insert(kpiMeasurements).values({ userKpiId: other.id, periodStart, periodEnd, actualValue: 3 });
     });
 

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { MongoClient, ObjectId, type Collection } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
-import { userKpis, type UserRow } from "../../src/db/schema/index.js";
+import type { UserRow } from "../../src/db/schema/index.js";
 import { JOB } from "../../src/jobs/job-names.js";
 import { MONGO_JOBS_COLLECTION } from "../../src/jobs/mongo-job-store.js";
 import { CREATE, definitionInput, lastMonth } from "../helpers/calculation.js";
-import { buildUser } from "../helpers/factories.js";
+import { buildAssignment, buildUser } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -92,15 +92,9 @@ describe.skipIf(!MONGODB_URL)("calculation runs with JOBS_MONGODB_URL (Agenda's 
     );
     expect(created.errors).toBeUndefined();
     definitionId = created.data!.createKpiDefinition.id;
-    await server.database.db.insert(userKpis).values(
-      users.map((user) => ({
-        userId: user.id,
-        kpiDefinitionId: Number(definitionId),
-        targetValue: 4,
-        weight: 50,
-        startDate: "2020-01-01",
-      })),
-    );
+    for (const user of users) {
+      await buildAssignment(server.database.db, { user, definition: { id: Number(definitionId) }, targetValue: 4 });
+    }
     await ensureMeasurementPartitions(server.database.db, lastMonth().start, lastMonth().start);
   }, 60_000);
 

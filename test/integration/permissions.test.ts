@@ -1,11 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateApiKey } from "../../src/auth/api-key-token.js";
 import {
-  apiKeys,
   kpiDefinitions,
   kpiMeasurements,
-  kpiSnapshots,
   teamMembers,
   userKpis,
   users,
@@ -15,7 +12,19 @@ import {
   type UserRow,
 } from "../../src/db/schema/index.js";
 import { todayIn } from "../../src/scoring/periods.js";
-import { buildDefinition, buildTeam, buildUser, unique } from "../helpers/factories.js";
+import {
+  buildAlert,
+  buildAlertRule,
+  buildApiKey,
+  buildAssignment,
+  buildCalculationRun,
+  buildDefinition,
+  buildSnapshot,
+  buildTeam,
+  buildTeamMember,
+  buildUser,
+  unique,
+} from "../helpers/factories.js";
 import { createRoleWorld, ROLE_NAMES, type RoleName, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type GraphQLResponse, type TestServer } from "../helpers/server.js";
 
@@ -52,7 +61,7 @@ beforeAll(async () => {
   world = await createRoleWorld(server);
   const db = server.database.db;
   teammate = await buildUser(db, { role: "user" });
-  await db.insert(teamMembers).values({ teamId: world.team.id, userId: teammate.id });
+  await buildTeamMember(db, { team: world.team, user: teammate });
   sideTeam = await buildTeam(db, { members: [teammate] });
   definition = await buildDefinition(db, { createdBy: world.users.user.id });
 
@@ -71,7 +80,7 @@ beforeAll(async () => {
   expect(recorded.errors).toBeUndefined();
   score = recorded.data!.recordMeasurement.achievementPercentage;
   expect(score).toBe(75);
-  await db.insert(kpiSnapshots).values({ userId: world.users.user.id, snapshotDate: lastMonth.end, overallScore: score });
+  await buildSnapshot(db, { user: world.users.user, snapshotDate: lastMonth.end, overallScore: score });
 });
 afterAll(() => server?.stop());
 
@@ -107,17 +116,12 @@ interface Case {
 
 async function freshMemberOfTeam(): Promise<UserRow> {
   const member = await buildUser(server.database.db);
-  await server.database.db.insert(teamMembers).values({ teamId: world.team.id, userId: member.id });
+  await buildTeamMember(server.database.db, { team: world.team, user: member });
   return member;
 }
 
 async function freshKeyOfUser(): Promise<number> {
-  const key = generateApiKey();
-  const [row] = await server.database.db
-    .insert(apiKeys)
-    .values({ userId: world.users.user.id, name: unique("key"), prefix: key.prefix, keyHash: key.hash })
-    .returning({ id: apiKeys.id });
-  return row!.id;
+  return (await buildApiKey(server.database.db, { user: world.users.user })).id;
 }
 
 async function leaveTeam(vars: Record<string, any>): Promise<void> {
@@ -131,12 +135,15 @@ function freshManualDefinition(): Promise<KpiDefinitionRow> {
 }
 
 /** An assignment (target 4, weight 50, from assignmentStart, ongoing) written straight to the database. */
-async function assignmentOf(userId: number, kpiDefinitionId: number): Promise<UserKpiRow> {
-  const [row] = await server.database.db
-    .insert(userKpis)
-    .values({ userId, kpiDefinitionId, targetValue: 4, weight: 50, startDate: assignmentStart, assignedBy: world.users.admin.id })
-    .returning();
-  return row!;
+function assignmentOf(userId: number, kpiDefinitionId: number): Promise<UserKpiRow> {
+  return buildAssignment(server.database.db, {
+    user: { id: userId },
+    definition: { id: kpiDefinitionId },
+    targetValue: 4,
+    weight: 50,
+    startDate: assignmentStart,
+    assignedBy: world.users.admin,
+  });
 }
 
 /** An assignment of `user` to a definition of its own, so that every run measures or changes something new. */
@@ -201,11 +208,7 @@ const ruleCount = async () =>
 
 /** An inactive SCORE_DROP rule (threshold 10) written straight to the database. */
 async function freshRule(): Promise<number> {
-  const { rows } = await server.database.pool.query(
-    "INSERT INTO alert_rules (name, kind, threshold, is_active) VALUES ($1, 'score_drop', 10, false) RETURNING id",
-    [unique("rule")],
-  );
-  return rows[0].id;
+  return (await buildAlertRule(server.database.db, { kind: "score_drop", threshold: 10, isActive: false })).id;
 }
 
 const ruleThreshold = async (ruleId: string) =>
@@ -214,11 +217,7 @@ const ruleThreshold = async (ruleId: string) =>
 
 /** An open alert about `user` (a rule of its own, so that the one-open-alert-per-rule index never refuses it). */
 async function freshAlertOfUser(): Promise<string> {
-  const { rows } = await server.database.pool.query(
-    "INSERT INTO alerts (rule_id, user_id, period_start, message) VALUES ($1, $2, CURRENT_DATE, 'test') RETURNING id",
-    [await freshRule(), world.users.user.id],
-  );
-  return String(rows[0].id);
+  return String((await buildAlert(server.database.db, { rule: { id: await freshRule() }, user: world.users.user })).id);
 }
 
 const alertStatus = async (alertId: string) =>
@@ -233,11 +232,9 @@ const runCount = async () =>
 
 /** A queued run the team manager asked for (this server runs no worker: it stays queued). */
 async function runOfTeamManager(): Promise<string> {
-  const { rows } = await server.database.pool.query(
-    "INSERT INTO calculation_runs (trigger, requested_by) VALUES ('manual', $1) RETURNING id",
-    [world.users.teamManager.id],
+  return String(
+    (await buildCalculationRun(server.database.db, { trigger: "manual", requestedBy: world.users.teamManager.id })).id,
   );
-  return String(rows[0].id);
 }
 
 /** A QUERY definition, not saved yet, whose value is always 2. */
@@ -988,7 +985,7 @@ describe("TeamMember.overallScore and kpis", () => {
       expect(res.errors).toBeUndefined();
       expect(res.data!.team.members).toEqual([{ user: { id: id(world.users.user) }, kpis: [{ id: id(assignment) }] }]);
     } finally {
-      await db.insert(teamMembers).values({ teamId: world.team.id, userId: teammate.id });
+      await buildTeamMember(db, { team: world.team, user: teammate });
     }
   });
 
@@ -1147,7 +1144,7 @@ describe("a manager who is a member of the team they manage", () => {
   let own: UserKpiRow;
 
   beforeAll(async () => {
-    await server.database.db.insert(teamMembers).values({ teamId: world.team.id, userId: world.users.teamManager.id });
+    await buildTeamMember(server.database.db, { team: world.team, user: world.users.teamManager });
     own = await assignmentOf(world.users.teamManager.id, (await freshManualDefinition()).id);
   });
   afterAll(async () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { userKpis } from "../../src/db/schema/index.js";
 import {
   at,
   CalculationWorld,
@@ -11,6 +10,7 @@ import {
   sourceTable,
   UPDATE,
 } from "../helpers/calculation.js";
+import { buildAssignment } from "../helpers/factories.js";
 import { startServerWithRoles, type RoleWorld } from "../helpers/roles.js";
 import type { TestServer } from "../helpers/server.js";
 
@@ -161,17 +161,7 @@ describe("when a QUERY definition that skipped the save-time checks is calculate
   /** A monthly definition holding `query`, written straight to the database, assigned to user. */
   async function assignedQuery(query: string): Promise<number> {
     const definition = await calc.insertDefinition({ calculationType: "query", dataSource: databaseSource(query) });
-    const [assignment] = await server.database.db
-      .insert(userKpis)
-      .values({
-        userId: world.users.user.id,
-        kpiDefinitionId: definition.id,
-        targetValue: 5,
-        weight: 50,
-        startDate: "2020-01-01",
-      })
-      .returning();
-    return assignment!.id;
+    return (await buildAssignment(server.database.db, { user: world.users.user, definition, targetValue: 5 })).id;
   }
 
   async function failsToCalculate(query: string, reason: RegExp) {

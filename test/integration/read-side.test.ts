@@ -1,17 +1,9 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
-import {
-  kpiDefinitions,
-  kpiMeasurements,
-  kpiSnapshots,
-  userKpis,
-  type KpiDefinitionRow,
-  type UserKpiRow,
-  type UserRow,
-} from "../../src/db/schema/index.js";
+import { kpiDefinitions, type UserKpiRow, type UserRow } from "../../src/db/schema/index.js";
 import { addDays, todayIn } from "../../src/scoring/periods.js";
-import { buildDefinition, buildTeam, buildUser } from "../helpers/factories.js";
+import { buildAssignment, buildDefinition, buildMeasurement, buildSnapshot, buildTeam, buildUser } from "../helpers/factories.js";
 import { startServerWithRoles } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -29,40 +21,12 @@ afterAll(() => server?.stop());
 /** Today as the server sees it (KPI_TIMEZONE=UTC). */
 const today = () => todayIn("UTC");
 
-async function assign(
-  user: UserRow,
-  definition: KpiDefinitionRow,
-  terms: Partial<Pick<UserKpiRow, "weight" | "targetValue" | "startDate" | "endDate" | "isActive">> = {},
-): Promise<UserKpiRow> {
-  const [row] = await server.database.db
-    .insert(userKpis)
-    .values({
-      userId: user.id,
-      kpiDefinitionId: definition.id,
-      targetValue: terms.targetValue ?? 100,
-      weight: terms.weight ?? 50,
-      startDate: terms.startDate ?? "2025-01-01",
-      endDate: terms.endDate ?? null,
-      isActive: terms.isActive ?? true,
-    })
-    .returning();
-  return row!;
-}
-
-/** The first day of the month after `month` ("YYYY-MM"). */
-const nextMonth = (month: string) => {
-  const [year, m] = month.split("-").map(Number);
-  return m === 12 ? `${year! + 1}-01-01` : `${year}-${String(m! + 1).padStart(2, "0")}-01`;
-};
-
 /** A monthly measurement of `month` ("YYYY-MM"). */
 async function measure(assignment: UserKpiRow, month: string, actual: number, achievement: number | null) {
-  await server.database.db.insert(kpiMeasurements).values({
-    userKpiId: assignment.id,
+  await buildMeasurement(server.database.db, {
+    assignment,
     periodStart: `${month}-01`,
-    periodEnd: nextMonth(month),
     actualValue: actual,
-    targetValue: assignment.targetValue,
     achievementPercentage: achievement,
   });
 }
@@ -98,13 +62,23 @@ describe("User.kpis", () => {
 
     const t = today();
     const a = {
-      open: await assign(user, d.open!),
-      switchedOff: await assign(user, d.switchedOff!, { isActive: false }),
-      archived: await assign(user, d.archived!),
-      endedYesterday: await assign(user, d.endedYesterday!, { startDate: addDays(t, -30), endDate: addDays(t, -1) }),
-      endsToday: await assign(user, d.endsToday!, { startDate: addDays(t, -30), endDate: t }),
-      future: await assign(user, d.future!, { startDate: addDays(t, 10), endDate: addDays(t, 40) }),
-      endsTomorrow: await assign(user, d.endsTomorrow!, { startDate: addDays(t, -30), endDate: addDays(t, 1) }),
+      open: await buildAssignment(db, { user, definition: d.open! }),
+      switchedOff: await buildAssignment(db, { user, definition: d.switchedOff!, isActive: false }),
+      archived: await buildAssignment(db, { user, definition: d.archived! }),
+      endedYesterday: await buildAssignment(db, {
+        user,
+        definition: d.endedYesterday!,
+        startDate: addDays(t, -30),
+        endDate: addDays(t, -1),
+      }),
+      endsToday: await buildAssignment(db, { user, definition: d.endsToday!, startDate: addDays(t, -30), endDate: t }),
+      future: await buildAssignment(db, { user, definition: d.future!, startDate: addDays(t, 10), endDate: addDays(t, 40) }),
+      endsTomorrow: await buildAssignment(db, {
+        user,
+        definition: d.endsTomorrow!,
+        startDate: addDays(t, -30),
+        endDate: addDays(t, 1),
+      }),
     };
 
     const data = await gqlOk(QUERY, { id: String(user.id) });
@@ -139,9 +113,9 @@ describe("UserKpi.currentMeasurement, trend and history", () => {
   beforeAll(async () => {
     const db = server.database.db;
     user = await buildUser(db);
-    measured = await assign(user, await buildDefinition(db), { targetValue: 90 });
-    other = await assign(user, await buildDefinition(db));
-    empty = await assign(user, await buildDefinition(db));
+    measured = await buildAssignment(db, { user, targetValue: 90 });
+    other = await buildAssignment(db, { user });
+    empty = await buildAssignment(db, { user });
     for (const month of MONTHS) {
       const m = Number(month.slice(5));
       await measure(measured, month, m * 10, m * 10 + 0.5);
@@ -270,17 +244,13 @@ describe("User.overallScore", () => {
     const db = server.database.db;
     const user = await buildUser(db);
     const t = today();
-    const first = await assign(user, await buildDefinition(db), { weight: 60 });
-    const second = await assign(user, await buildDefinition(db), { weight: 40 });
+    const first = await buildAssignment(db, { user, weight: 60 });
+    const second = await buildAssignment(db, { user, weight: 40 });
     // Measured never: ignored.
-    await assign(user, await buildDefinition(db), { weight: 50 });
+    await buildAssignment(db, { user, weight: 50 });
     // Not active: ignored although measured.
-    const off = await assign(user, await buildDefinition(db), { weight: 100, isActive: false });
-    const ended = await assign(user, await buildDefinition(db), {
-      weight: 100,
-      startDate: addDays(t, -400),
-      endDate: addDays(t, -1),
-    });
+    const off = await buildAssignment(db, { user, weight: 100, isActive: false });
+    const ended = await buildAssignment(db, { user, weight: 100, startDate: addDays(t, -400), endDate: addDays(t, -1) });
 
     await measure(first, "2026-08", 1, 10);
     await measure(first, "2026-09", 100, 100);
@@ -308,8 +278,8 @@ describe("User.overallScore", () => {
   it("rounds to two decimals", async () => {
     const db = server.database.db;
     const user = await buildUser(db);
-    await measure(await assign(user, await buildDefinition(db), { weight: 1 }), "2026-10", 1, 100);
-    await measure(await assign(user, await buildDefinition(db), { weight: 2 }), "2026-10", 1, 0);
+    await measure(await buildAssignment(db, { user, weight: 1 }), "2026-10", 1, 100);
+    await measure(await buildAssignment(db, { user, weight: 2 }), "2026-10", 1, 0);
     const data = await gqlOk(QUERY, { id: String(user.id) });
     expect(data.user.overallScore).toBe(33.33);
   });
@@ -318,7 +288,7 @@ describe("User.overallScore", () => {
     const db = server.database.db;
     const nothing = await buildUser(db);
     const unmeasured = await buildUser(db);
-    await assign(unmeasured, await buildDefinition(db), { weight: 100 });
+    await buildAssignment(db, { user: unmeasured, weight: 100 });
     for (const user of [nothing, unmeasured]) {
       const data = await gqlOk(QUERY, { id: String(user.id) });
       expect(data.user.overallScore).toBeNull();
@@ -335,13 +305,11 @@ describe("User.snapshots", () => {
     const db = server.database.db;
     const user = await buildUser(db);
     const someoneElse = await buildUser(db);
-    await db.insert(kpiSnapshots).values([
-      { userId: user.id, snapshotDate: "2026-11-03", overallScore: 83.5, kpiScores: { a: 3 } },
-      { userId: user.id, snapshotDate: "2026-11-01", overallScore: 81, kpiScores: { a: 1 } },
-      { userId: user.id, snapshotDate: "2026-11-05", overallScore: null, kpiScores: {} },
-      { userId: user.id, snapshotDate: "2026-11-02", overallScore: 82.25, kpiScores: { a: 2 } },
-      { userId: someoneElse.id, snapshotDate: "2026-11-02", overallScore: 1, kpiScores: {} },
-    ]);
+    await buildSnapshot(db, { user, snapshotDate: "2026-11-03", overallScore: 83.5, kpiScores: { a: 3 } });
+    await buildSnapshot(db, { user, snapshotDate: "2026-11-01", overallScore: 81, kpiScores: { a: 1 } });
+    await buildSnapshot(db, { user, snapshotDate: "2026-11-05", overallScore: null, kpiScores: {} });
+    await buildSnapshot(db, { user, snapshotDate: "2026-11-02", overallScore: 82.25, kpiScores: { a: 2 } });
+    await buildSnapshot(db, { user: someoneElse, snapshotDate: "2026-11-02", overallScore: 1, kpiScores: {} });
 
     const window = await gqlOk(QUERY, { id: String(user.id), from: "2026-11-02", to: "2026-11-05" });
     expect(window.user.snapshots).toEqual([
@@ -389,23 +357,23 @@ describe("Team members and averages", () => {
     ]);
 
     // The shared KPI: u1 and u2 latest in 2026-10, u3 only in 2026-09.
-    const a1 = await assign(u1!, shared!, { weight: 50 });
-    const a2 = await assign(u2!, shared!, { weight: 50 });
-    const a3 = await assign(u3!, shared!, { weight: 50 });
+    const a1 = await buildAssignment(db, { user: u1!, definition: shared!, weight: 50 });
+    const a2 = await buildAssignment(db, { user: u2!, definition: shared!, weight: 50 });
+    const a3 = await buildAssignment(db, { user: u3!, definition: shared!, weight: 50 });
     await measure(a1, "2026-09", 10, 10);
     await measure(a1, "2026-10", 80.5, 80.5);
     await measure(a2, "2026-10", 120, 120);
     await measure(a3, "2026-09", 50, 50);
     // A second KPI for u2 only.
-    const b2 = await assign(u2!, onlyU2!, { weight: 50 });
+    const b2 = await buildAssignment(db, { user: u2!, definition: onlyU2!, weight: 50 });
     await measure(b2, "2026-10", 6, 60);
     // A KPI without measurements in the team: no average at all.
-    const c1 = await assign(u1!, unmeasured!, { weight: 100 });
+    const c1 = await buildAssignment(db, { user: u1!, definition: unmeasured!, weight: 100 });
     // An inactive assignment with a measurement: neither in the averages nor in the scores.
-    const d3 = await assign(u3!, switchedOff!, { weight: 100, isActive: false });
+    const d3 = await buildAssignment(db, { user: u3!, definition: switchedOff!, weight: 100, isActive: false });
     await measure(d3, "2026-10", 0, 0);
     // Someone outside the team with the shared KPI in a later period: not part of this team.
-    await measure(await assign(outsider, shared!), "2026-11", 1000, 999);
+    await measure(await buildAssignment(db, { user: outsider, definition: shared! }), "2026-11", 1000, 999);
 
     const data = await gqlOk(QUERY, { id: String(team.id) });
     const members = new Map(data.team.members.map((member: { user: { id: string } }) => [member.user.id, member]));
@@ -440,7 +408,7 @@ describe("Team members and averages", () => {
   it("a team whose members have no measurements has no scores and no averages", async () => {
     const db = server.database.db;
     const member = await buildUser(db);
-    await assign(member, await buildDefinition(db));
+    await buildAssignment(db, { user: member });
     const team = await buildTeam(db, { members: [member] });
     const data = await gqlOk(QUERY, { id: String(team.id) });
     expect(data.team.averages).toEqual({ overallScore: null, kpiAverages: [] });

@@ -1,11 +1,11 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
-import { userExternalIds, userKpis, type UserRow } from "../../src/db/schema/index.js";
+import type { RunStatusValue, UserRow } from "../../src/db/schema/index.js";
 import { sign } from "../../src/lib/signature.js";
 import { periodContaining, todayIn } from "../../src/scoring/periods.js";
 import { CREATE, definitionInput, lastMonth, RECORD } from "../helpers/calculation.js";
-import { buildUser } from "../helpers/factories.js";
+import { buildAssignment, buildCalculationRun, buildExternalId, buildUser } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -71,20 +71,14 @@ beforeAll(async () => {
     query: "SELECT count(*) FROM hook_tickets WHERE user_id = :user_id AND closed_at >= :start_date AND closed_at < :end_date",
   });
 
-  const assign = (userId: number, definitionId: string) => ({
-    userId,
-    kpiDefinitionId: Number(definitionId),
-    targetValue: 10,
-    weight: 25,
-    startDate: "2020-01-01",
-  });
-  await server.database.db
-    .insert(userKpis)
-    .values([
-      ...[manual, doubled, plusOne, ticketsDefinition].map((id) => assign(alice.id, id)),
-      ...[manual, doubled, ticketsDefinition].map((id) => assign(bob.id, id)),
-    ]);
-  await server.database.db.insert(userExternalIds).values([{ userId: alice.id, provider: "intercom", externalId: "814860" }]);
+  const db = server.database.db;
+  for (const id of [manual, doubled, plusOne, ticketsDefinition]) {
+    await buildAssignment(db, { user: alice, definition: { id: Number(id) }, targetValue: 10, weight: 25 });
+  }
+  for (const id of [manual, doubled, ticketsDefinition]) {
+    await buildAssignment(db, { user: bob, definition: { id: Number(id) }, targetValue: 10, weight: 25 });
+  }
+  await buildExternalId(db, { user: alice, provider: "intercom", externalId: "814860" });
   for (const month of [lastMonth(), thisMonth()]) await ensureMeasurementPartitions(server.database.db, month.start, month.start);
 }, 60_000);
 
@@ -294,26 +288,29 @@ describe("calculationHealth", () => {
     expect(before.lastDay.failureRate).toBe(0);
 
     const pool = server.database.pool;
-    const insert = (
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+    const finishedRunOf = (
       trigger: string,
-      status: string,
+      status: RunStatusValue,
       succeeded: number,
       failed: number,
-      finishedAgo: string,
-      createdAgo = finishedAgo,
+      finishedHoursAgo: number,
     ) =>
-      pool.query<{ id: number }>(
-        `INSERT INTO calculation_runs (trigger, status, succeeded, failed, created_at, finished_at)
-         VALUES ($1, $2, $3, $4, now() - $6::interval, now() - $5::interval) RETURNING id`,
-        [trigger, status, succeeded, failed, finishedAgo, createdAgo],
-      );
-    await insert("schedule:monthly", "succeeded", 50, 0, "3 days");
-    const latest = await insert("schedule:monthly", "partial", 6, 2, "1 hour");
-    await insert("manual", "failed", 0, 5, "2 days"); // outside the last day
+      buildCalculationRun(server.database.db, {
+        trigger,
+        status,
+        succeeded,
+        failed,
+        createdAt: hoursAgo(finishedHoursAgo),
+        finishedAt: hoursAgo(finishedHoursAgo),
+      });
+    await finishedRunOf("schedule:monthly", "succeeded", 50, 0, 72);
+    const latest = await finishedRunOf("schedule:monthly", "partial", 6, 2, 1);
+    await finishedRunOf("manual", "failed", 0, 5, 48); // outside the last day
     const after = await read();
     expect(after.schedules).toContainEqual({
       aggregationPeriod: "MONTHLY",
-      lastRun: { id: String(latest.rows[0]!.id), status: "PARTIAL", trigger: "schedule:monthly" },
+      lastRun: { id: String(latest.id), status: "PARTIAL", trigger: "schedule:monthly" },
     });
     expect(after.schedules).toContainEqual({ aggregationPeriod: "QUARTERLY", lastRun: null });
     expect(after.lastDay).toMatchObject({
@@ -326,12 +323,10 @@ describe("calculationHealth", () => {
     const { succeeded, failed, skipped, undefinedCount } = after.lastDay;
     expect(after.lastDay.failureRate).toBeCloseTo(failed / (succeeded + failed + skipped + undefinedCount), 10);
 
-    const stuck = await pool.query<{ created: Date }>(
-      "INSERT INTO calculation_runs (trigger, status, created_at) VALUES ('manual', 'queued', now() - interval '2 hours') RETURNING created_at AS created",
-    );
+    const stuck = await buildCalculationRun(server.database.db, { trigger: "manual", status: "queued", createdAt: hoursAgo(2) });
     const withBacklog = await read();
     expect(withBacklog.unfinishedRuns).toBe(after.unfinishedRuns + 1);
-    expect(new Date(withBacklog.oldestUnfinishedRunAt).getTime()).toBeLessThanOrEqual(stuck.rows[0]!.created.getTime());
+    expect(new Date(withBacklog.oldestUnfinishedRunAt).getTime()).toBeLessThanOrEqual(stuck.createdAt.getTime());
     expect(withBacklog.jobQueue).toEqual({ queued: expect.any(Number), running: expect.any(Number) });
     await pool.query(
       "UPDATE calculation_runs SET status = 'failed', finished_at = now() - interval '3 days' WHERE status = 'queued' AND trigger = 'manual'",

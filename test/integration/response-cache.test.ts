@@ -1,8 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
-import { kpiMeasurements, userKpis, type UserKpiRow } from "../../src/db/schema/index.js";
-import { buildDefinition } from "../helpers/factories.js";
+import type { UserKpiRow } from "../../src/db/schema/index.js";
+import { buildAssignment, buildDefinition, buildMeasurement } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type GraphQLResponse, type TestServer } from "../helpers/server.js";
@@ -34,27 +33,8 @@ beforeAll(async () => {
   world = await createRoleWorld(server);
   const db = server.database.db;
   const definition = await buildDefinition(db, { dataSource: { type: "manual", allowed_range: { min: 0, max: 1000 } } });
-  const [row] = await db
-    .insert(userKpis)
-    .values({
-      userId: world.users.user.id,
-      kpiDefinitionId: definition.id,
-      targetValue: 100,
-      weight: 50,
-      startDate: "2020-01-01",
-    })
-    .returning();
-  assignment = row!;
-  const { start, end } = lastMonth();
-  await ensureMeasurementPartitions(db, start, start);
-  await db.insert(kpiMeasurements).values({
-    userKpiId: assignment.id,
-    periodStart: start,
-    periodEnd: end,
-    actualValue: 80,
-    targetValue: 100,
-    achievementPercentage: 80,
-  });
+  assignment = await buildAssignment(db, { user: world.users.user, definition });
+  await buildMeasurement(db, { assignment, periodStart: lastMonth().start, actualValue: 80 });
 });
 afterAll(async () => {
   await server?.stop();

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { userKpis, type UserRow } from "../../src/db/schema/index.js";
+import type { UserRow } from "../../src/db/schema/index.js";
 import { LISTEN_APPLICATION_NAME } from "../../src/live/pg-notify-event-target.js";
 import { CALCULATE, CREATE, RECORD, databaseSource, definitionInput, monthsBefore } from "../helpers/calculation.js";
-import { buildDefinition, buildUser } from "../helpers/factories.js";
+import { buildAssignment, buildDefinition, buildUser } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { createRoleWorld, type RoleWorld } from "../helpers/roles.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -83,15 +83,9 @@ describe("measurementRecorded on the shared database", () => {
     world = await createRoleWorld(serverA);
     tokens = world.tokens;
     manualDefinition = (await buildDefinition(serverA.database.db, { calculationType: "manual" })).id;
-    const assign = async (user: UserRow) => {
-      const [row] = await serverA.database.db
-        .insert(userKpis)
-        .values({ userId: user.id, kpiDefinitionId: manualDefinition, targetValue: 4, weight: 50, startDate: "2018-01-01" })
-        .returning();
-      return row!.id;
-    };
-    userKpi = await assign(world.users.user);
-    otherUserKpi = await assign(world.users.otherUser);
+    const terms = { definition: { id: manualDefinition }, targetValue: 4, startDate: "2018-01-01" };
+    userKpi = (await buildAssignment(serverA.database.db, { user: world.users.user, ...terms })).id;
+    otherUserKpi = (await buildAssignment(serverA.database.db, { user: world.users.otherUser, ...terms })).id;
   });
 
   afterEach(() => closeClients(serverA, [world.users.user, world.users.otherUser]));
@@ -145,19 +139,16 @@ describe("measurementRecorded on the shared database", () => {
   it("a value calculated by calculateUserKpi reaches the subscriber", async () => {
     const created = await serverA.gql(CREATE, { input: definitionInput("QUERY", databaseSource("SELECT 7")) }, tokens.admin);
     expect(created.errors).toBeUndefined();
-    const [assignment] = await serverA.database.db
-      .insert(userKpis)
-      .values({
-        userId: world.users.user.id,
-        kpiDefinitionId: Number(created.data!.createKpiDefinition.id),
-        targetValue: 10,
-        weight: 10,
-        startDate: "2018-01-01",
-      })
-      .returning();
+    const assignment = await buildAssignment(serverA.database.db, {
+      user: world.users.user,
+      definition: { id: Number(created.data!.createKpiDefinition.id) },
+      targetValue: 10,
+      weight: 10,
+      startDate: "2018-01-01",
+    });
     const feed = subscribe(serverA, "user", world.users.user);
     await listening(serverA, world.users.user);
-    const calculated = await serverB.gql(CALCULATE, { userKpiId: String(assignment!.id) }, tokens.admin);
+    const calculated = await serverB.gql(CALCULATE, { userKpiId: String(assignment.id) }, tokens.admin);
     expect(calculated.errors).toBeUndefined();
     const result = await received(feed);
     expect(result.errors).toBeUndefined();
@@ -275,10 +266,12 @@ describe("measurementRecorded on the shared database", () => {
 
   it("authenticates each event again: a deactivated account gets UNAUTHENTICATED and the subscription ends", async () => {
     const leaver = await buildUser(serverA.database.db);
-    const [assignment] = await serverA.database.db
-      .insert(userKpis)
-      .values({ userId: leaver.id, kpiDefinitionId: manualDefinition, targetValue: 4, weight: 50, startDate: "2018-01-01" })
-      .returning();
+    const assignment = await buildAssignment(serverA.database.db, {
+      user: leaver,
+      definition: { id: manualDefinition },
+      targetValue: 4,
+      startDate: "2018-01-01",
+    });
     const feed = clients.subscribe(serverA, await serverA.jwt.sign(leaver), SUBSCRIBE, { userId: String(leaver.id) });
     await listening(serverA, leaver);
     const deactivated = await serverA.gql(
@@ -287,7 +280,7 @@ describe("measurementRecorded on the shared database", () => {
       tokens.admin,
     );
     expect(deactivated.errors).toBeUndefined();
-    await record(serverB, assignment!.id, 2, 7, tokens.admin);
+    await record(serverB, assignment.id, 2, 7, tokens.admin);
     expect(await ending(feed)).toEqual({ completed: true });
     expect(feed.results).toHaveLength(1);
     expect(feed.results[0]!.errors).toEqual([expect.objectContaining({ extensions: { code: "UNAUTHENTICATED" } })]);

@@ -7,13 +7,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { createDb, createPool, type Db } from "../../src/db/client.js";
 import { ensureMeasurementPartitions } from "../../src/db/partitions.js";
-import { userExternalIds, userKpis } from "../../src/db/schema/index.js";
 import { createRun, findRun } from "../../src/modules/run/run.store.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { todayIn } from "../../src/scoring/periods.js";
 import { createServices, type Services } from "../../src/services.js";
 import { lastMonth } from "../helpers/calculation.js";
-import { buildDefinition, buildUser } from "../helpers/factories.js";
+import { buildAssignment, buildDefinition, buildExternalId, buildUser } from "../helpers/factories.js";
 import { createPrivateDatabase, type PrivateDatabase } from "../helpers/private-database.js";
 import { TEST_JWT_SECRET } from "../helpers/server.js";
 import { until } from "../helpers/waiting.js";
@@ -191,22 +190,11 @@ beforeAll(async () => {
   const users = [];
   for (let i = 0; i < USERS; i++) users.push(await buildUser(db)); // ids in order, as runs order them
   adminIds = users.map((_, i) => `admin-${i}`);
-  await db
-    .insert(userExternalIds)
-    .values(users.map((user, i) => ({ userId: user.id, provider: "intercom", externalId: adminIds[i]! })));
-  const assigned = await db
-    .insert(userKpis)
-    .values(
-      users.map((user) => ({
-        userId: user.id,
-        kpiDefinitionId: definition.id,
-        targetValue: 4,
-        weight: 50,
-        startDate: "2020-01-01",
-      })),
-    )
-    .returning({ id: userKpis.id });
-  userKpiIds = assigned.map((row) => row.id);
+  userKpiIds = [];
+  for (const [i, user] of users.entries()) {
+    await buildExternalId(db, { user, provider: "intercom", externalId: adminIds[i]! });
+    userKpiIds.push((await buildAssignment(db, { user, definition, targetValue: 4 })).id);
+  }
   await ensureMeasurementPartitions(db, lastMonth().start, lastMonth().start);
 }, 60_000);
 

@@ -5,7 +5,7 @@ import {
   type CalculationRunRow,
   type RunSelection,
 } from "../../db/schema/index.js";
-import { lastScheduledRuns, runTotalsSince, unfinishedRuns } from "./run-health.store.js";
+import { lastScheduledRuns, runTotalsSince, unfinishedRuns, type RunTotals as CountedRunTotals } from "./run-health.store.js";
 import { dependentAssignmentIds, type StoredMeasurement } from "./dependents.store.js";
 import { createRun, findRun, listRuns, type NewRun } from "./run.store.js";
 import type { RunQueue } from "./run-queue.js";
@@ -33,14 +33,8 @@ export interface RunRequester {
   scope: (selection: RunSelection) => Promise<RunScope>;
 }
 
-export interface RunTotals {
-  runs: number;
-  failedRuns: number;
-  partialRuns: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
-  undefinedCount: number;
+/** The store's counts, and the share of calculations that failed (null when none ran). */
+export interface RunTotals extends CountedRunTotals {
   failureRate: number | null;
 }
 

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, users } from "../../src/db/schema/index.js";
 import { buildUser, unique } from "../helpers/factories.js";
@@ -24,8 +24,12 @@ describe("createUser", () => {
     expect(res.errors).toBeUndefined();
     const created = res.data!.createUser;
     expect(created).toMatchObject({ name: "Nia New", email: email.toLowerCase(), role: "MANAGER", isActive: true });
-    const audit = await server.database.db.select().from(auditLog).where(eq(auditLog.entityId, created.id));
-    expect(audit.filter((entry) => entry.entityType === "user").map((entry) => entry.action)).toEqual(["user.create"]);
+    // Ids of other entity types (assignments, teams) share the number: the entity type tells them apart.
+    const audit = await server.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entityType, "user"), eq(auditLog.entityId, created.id)));
+    expect(audit.map((entry) => entry.action)).toEqual(["user.create"]);
     expect(audit[0]!.actorId).toBe(world.users.admin.id);
   });
 
@@ -71,7 +75,7 @@ describe("updateUser", () => {
     const [entry] = await server.database.db
       .select()
       .from(auditLog)
-      .where(eq(auditLog.entityId, String(target.id)));
+      .where(and(eq(auditLog.entityType, "user"), eq(auditLog.entityId, String(target.id))));
     expect(entry).toMatchObject({
       action: "user.update",
       before: { role: "user", isActive: true },

@@ -32,6 +32,7 @@ import { MongoJobStore } from "./jobs/mongo-job-store.js";
 import { PostgresJobStore } from "./jobs/postgres-job-store.js";
 import { RunService } from "./modules/run/run.service.js";
 import type { Logger } from "./lib/logger.js";
+import { isDatabaseUnavailable } from "./lib/unavailable.js";
 import { createLiveEvents } from "./live/live-events.js";
 import type { Metrics } from "./observability/metrics.js";
 
@@ -84,17 +85,18 @@ export function createServices(
   );
   const runs = new RunService(db, jobs, today);
   // The entry is committed whatever happens here: a recalculation or an alert check that cannot be
-  // queued is logged, and the next scheduled run catches up.
+  // queued is logged, and the next scheduled run catches up. An entry committed just as the database
+  // went away is that case too, so it is a warning without a stack, as every outage line is.
+  const notQueued = (what: string, stored: StoredMeasurement) => (error: unknown) =>
+    isDatabaseUnavailable(error)
+      ? options.log.warn({ err: error, ...stored }, `${what} not queued: database unavailable`)
+      : options.log.error({ err: error, ...stored }, `could not queue ${what}`);
   const afterStored = async (stored: StoredMeasurement) => {
     const { userId, userKpiId, periodStart, periodEnd } = stored;
     live.pubSub.publish("measurementRecorded", userId, { userKpiId, periodStart, periodEnd });
-    await runs
-      .recalculateDependents(stored)
-      .catch((error: unknown) => options.log.error({ err: error, ...stored }, "could not queue the dependent formula KPIs"));
+    await runs.recalculateDependents(stored).catch(notQueued("the dependent formula KPIs", stored));
     if (stored.actorId !== null) {
-      await jobs
-        .enqueue(JOB.evaluateAlerts, { userIds: [stored.userId] })
-        .catch((error: unknown) => options.log.error({ err: error, ...stored }, "could not queue the alert check"));
+      await jobs.enqueue(JOB.evaluateAlerts, { userIds: [stored.userId] }).catch(notQueued("the alert check", stored));
     }
   };
   return {

@@ -42,6 +42,16 @@ export const calculationBackoff = (maxAttempts: number) =>
  * jobs; only a worker (start) processes them. Knows nothing of what the jobs do: each kind defines
  * itself (JobKind), and a job that holds a claim says how to give it back (holding).
  */
+/**
+ * Agenda cancels a job whose lock went untouched for its lock lifetime (a stalled worker, or
+ * heartbeats that could not reach the database) and reports it as an error. That is the recovery
+ * working, not a fault: the batch's claim expires the same way and another attempt takes it over,
+ * so it is worth a warning, not an error with a stack.
+ */
+export function isLockExpiry(error: Error): boolean {
+  return /^execution of '[^']+' canceled, (execution took more than|no lockedAt)/.test(error.message);
+}
+
 export class JobQueue {
   private queue?: Agenda;
   /** Set once a process that is not a worker has opened the notification channel (enqueue). */
@@ -77,6 +87,8 @@ export class JobQueue {
         defaultConcurrency: 2,
       });
       this.queue.on("error", (error) => {
+        if (isLockExpiry(error))
+          return this.log.warn({ job: error.message }, "job queue: a job outlived its lock and was cancelled");
         if (!isDatabaseUnavailable(error)) return this.log.error({ err: error }, "job queue error");
         // While the database is down every poll fails, for every job name: one line now and then.
         if (Date.now() - this.unavailableLoggedAt < UNAVAILABLE_LOG_EVERY_MS) return;

@@ -1,9 +1,10 @@
 // The import rules of docs/architecture.md, checked by `npm run lint:deps`. This file checks every
 // import, `import type` included; .dependency-cruiser-runtime.cjs checks folder cycles.
+// Loaders are per-request batching over stores: they import no GraphQL either.
 const DOMAIN =
-  "^src/(engine|jobs|scoring|db|lib|config|live|observability)/|^src/modules/[^/]+/[^/]+\\.(service|store|rules|decisions)\\.ts$|^src/modules/[^/]+/(?![^/]+\\.(resolver|type|input|loaders)\\.ts$)";
+  "^src/(engine|jobs|scoring|db|lib|config|live|observability)/|^src/modules/[^/]+/(?![^/]+\\.(resolver|type|input)\\.ts$)";
 const GRAPHQL =
-  "^node_modules/(type-graphql|graphql|graphql-shield|graphql-ws|@apollo)/|^src/(graphql|server)/|^src/modules/[^/]+/[^/]+\\.(resolver|type|input|loaders)\\.ts$";
+  "^node_modules/(type-graphql|graphql|graphql-shield|graphql-ws|@apollo)/|^src/(graphql|server)/|^src/modules/[^/]+/[^/]+\\.(resolver|type|input)\\.ts$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -11,7 +12,7 @@ module.exports = {
     {
       name: "graphql-at-the-edge",
       comment:
-        "Services, stores, the engine, jobs and the pure folders know nothing of GraphQL, so jobs, the CLI and tests use them without it; resolvers, types, inputs and loaders are the edge.",
+        "Services, stores, the engine, jobs and the pure folders know nothing of GraphQL, so jobs, the CLI and tests use them without it; resolvers, types and inputs are the edge.",
       severity: "error",
       from: { path: DOMAIN },
       to: { path: GRAPHQL },

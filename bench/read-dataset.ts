@@ -1,6 +1,7 @@
 /**
- * The read benchmarks' dataset (bench:read, bench:web): 10,000 members in 200 teams of 50, each with
- * five monthly KPIs measured over the last 12 months, in a throw-away database (kpi_bench).
+ * The read benchmarks' dataset (bench:read, bench:peer, bench:web): 10,000 members in 200 teams of
+ * 50, each with five monthly KPIs measured over the last 12 months, in a throw-away database
+ * (kpi_bench).
  */
 import { createMigratedDatabase, databaseUrl, onServer } from "./bench-database.js";
 import { createDb } from "../src/db/client.js";

@@ -10,6 +10,7 @@ import type { Authenticator } from "../auth/authenticate.js";
 import type { Config } from "../config/config.js";
 import { countStatements } from "../db/statement-counter.js";
 import type { Context } from "../graphql/context.js";
+import { compiledExecution } from "../graphql/compiled-execution.js";
 import { errorFormatter, SERVICE_UNAVAILABLE } from "../graphql/format-error.js";
 import { batchLimit, costLimitPlugin, limitValidationRules } from "../graphql/limits.js";
 import { loggingPlugin, statementHeaderPlugin } from "../graphql/logging-plugin.js";
@@ -60,7 +61,7 @@ export async function mountApollo(app: Express, deps: ApolloDeps): Promise<Apoll
     },
   };
   const apollo = new ApolloServer<Context>({
-    schema,
+    gateway: compiledExecution(schema),
     formatError: errorFormatter({ hideSchemaDetails: limits.hideSchemaDetails }),
     includeStacktraceInErrorResponses: false,
     introspection: limits.introspection,

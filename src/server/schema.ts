@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { printSchema, lexicographicSortSchema, type GraphQLSchema } from "graphql";
 import { applyMiddleware } from "graphql-middleware";
-import { buildSchema, type PubSub } from "type-graphql";
+import { buildSchema, getMetadataStorage, type PubSub } from "type-graphql";
 import { ApiKeyResolver } from "../modules/api-key/api-key.resolver.js";
 import { AssignmentResolver } from "../modules/assignment/assignment.resolver.js";
 import { AlertResolver, AlertRuleResolver, TeamNotificationsResolver } from "../modules/alert/alert.resolver.js";
@@ -61,8 +61,20 @@ const notServed: PubSub = {
   },
 };
 
+/**
+ * type-graphql gives every field without a @FieldResolver its own resolver, which runs the (empty)
+ * middleware chain around `root[name]`; a dashboard's thousands of such fields then each cost a call,
+ * an allocation and, for a compiled query, a resolve-info object. As simple fields they keep graphql's
+ * default resolver, a property read; fields with a @FieldResolver are unchanged. We use no type-graphql
+ * middleware or authChecker (permissions are graphql-shield's), so nothing is skipped.
+ */
+function readPlainFieldsDirectly(): void {
+  for (const objectType of getMetadataStorage().objectTypes) objectType.simpleResolvers ??= true;
+}
+
 /** The schema as the resolvers declare it, without permissions: what schema.graphql is printed from. */
 export function buildBareSchema(pubSub: PubSub = notServed): Promise<GraphQLSchema> {
+  readPlainFieldsDirectly();
   return buildSchema({
     resolvers: [...resolvers],
     validate: { forbidUnknownValues: false },

@@ -33,7 +33,7 @@ export async function startBenchServer(
   options: { embedded?: boolean; prepare?: (pool: pg.Pool) => Promise<void> } = {},
 ): Promise<BenchServer> {
   const config = loadConfig({ ...BENCH_SERVER_ENV, ...env, DATABASE_URL: url });
-  const pool = createPool(url, config.database.poolMax);
+  const pool = createPool(url, config.database.poolMax, { preparedStatements: !options.embedded });
   await options.prepare?.(pool);
   const database = { db: createDb(pool), pool, url, embedded: options.embedded ?? false, close: () => pool.end() };
   const jwt = new JwtService(config.auth, config.auth.jwtSecret);

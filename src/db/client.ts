@@ -1,6 +1,7 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import * as schema from "./schema/index.js";
+import { allowPreparedStatements } from "./prepared.js";
 import { instrumentPool } from "./statement-counter.js";
 
 export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
@@ -17,8 +18,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createPool(url: string, max: number): pg.Pool {
+/**
+ * A pool of `max` connections to `url`. `preparedStatements` for a real PostgreSQL only, never the
+ * embedded database, whose connections share one session (db/prepared.ts).
+ */
+export function createPool(url: string, max: number, options: { preparedStatements?: boolean } = {}): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  if (options.preparedStatements) allowPreparedStatements(pool);
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on("error", () => undefined);
   // So does a client taken from the pool and between two statements (inside a transaction, say) when

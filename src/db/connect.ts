@@ -6,7 +6,7 @@ import { startEmbeddedPostgres } from "./embedded.js";
 export async function openDatabase(config: Config): Promise<Database> {
   const embedded = config.database.url ? undefined : await startEmbeddedPostgres(config.database.dataDir);
   const url = config.database.url ?? embedded!.url;
-  const pool = createPool(url, config.database.poolMax);
+  const pool = createPool(url, config.database.poolMax, { preparedStatements: !embedded });
   return {
     db: createDb(pool),
     pool,

@@ -46,9 +46,9 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     JOBS_ENABLED: "false",
     ...env,
   });
-  const pool = createPool(config.database.url!, config.database.poolMax);
   // In an embedded run every database is an embedded one, and the server must know (it cannot LISTEN there).
   const embedded = inject("databaseKind") === "embedded";
+  const pool = createPool(config.database.url!, config.database.poolMax, { preparedStatements: !embedded });
   const database: Database = { db: createDb(pool), pool, url: config.database.url!, embedded, close: () => pool.end() };
   const jwt = new JwtService(config.auth, config.auth.jwtSecret);
   const running = await startServer({ config, database, log: options.log ?? createLogger(config.logLevel), jwt });

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type pg from "pg";
 import type { DbOrTx } from "../../db/client.js";
+import { prepared } from "../../db/prepared.js";
 import { kpiMeasurements, type KpiMeasurementRow } from "../../db/schema/index.js";
 
 /** A measurement as the dashboards read it (GraphQL Measurement): numbers as numbers, days as text. */
@@ -50,13 +51,17 @@ export async function latestMeasurements(
   counts: readonly number[],
 ): Promise<Measurement[]> {
   const result = await pool.query<Measurement>(
-    `SELECT ${MEASUREMENT_COLUMNS}
-     FROM unnest($1::int[], $2::int[]) AS wanted(assignment_id, how_many)
-     CROSS JOIN LATERAL (
-       SELECT * FROM kpi_measurements m WHERE m.user_kpi_id = wanted.assignment_id ORDER BY m.period_start DESC LIMIT wanted.how_many
-     ) latest
-     ORDER BY user_kpi_id, period_start DESC`,
-    [userKpiIds, counts],
+    prepared(
+      pool,
+      "latest-measurements",
+      `SELECT ${MEASUREMENT_COLUMNS}
+       FROM unnest($1::int[], $2::int[]) AS wanted(assignment_id, how_many)
+       CROSS JOIN LATERAL (
+         SELECT * FROM kpi_measurements m WHERE m.user_kpi_id = wanted.assignment_id ORDER BY m.period_start DESC LIMIT wanted.how_many
+       ) latest
+       ORDER BY user_kpi_id, period_start DESC`,
+      [userKpiIds, counts],
+    ),
   );
   return result.rows;
 }

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { assignedAsOf, assignmentActive } from "../../db/conditions.js";
+import { prepared } from "../../db/prepared.js";
 
 /** "Active assignment" as a user's KPIs ask it (db/conditions.ts), for the plain-SQL reads below: $2 is today. */
 const ACTIVE = `${assignmentActive("uk", "kd")} AND ${assignedAsOf("uk", "$2::date")}`;
@@ -13,7 +14,10 @@ export interface ScoredAssignment {
 /** Each active assignment of the given users with the achievement of its latest measured period. */
 export async function scoredAssignments(pool: pg.Pool, userIds: readonly number[], today: string): Promise<ScoredAssignment[]> {
   const result = await pool.query<ScoredAssignment>(
-    `SELECT uk.user_id AS "userId", uk.weight::float8 AS "weight", latest.achievement_percentage::float8 AS "achievement"
+    prepared(
+      pool,
+      "scored-assignments",
+      `SELECT uk.user_id AS "userId", uk.weight::float8 AS "weight", latest.achievement_percentage::float8 AS "achievement"
      FROM user_kpis uk
      JOIN kpi_definitions kd ON kd.id = uk.kpi_definition_id
      LEFT JOIN LATERAL (
@@ -21,7 +25,8 @@ export async function scoredAssignments(pool: pg.Pool, userIds: readonly number[
        WHERE m.user_kpi_id = uk.id ORDER BY m.period_start DESC LIMIT 1
      ) latest ON true
      WHERE uk.user_id = ANY($1::int[]) AND ${ACTIVE}`,
-    [userIds, today],
+      [userIds, today],
+    ),
   );
   return result.rows;
 }
@@ -44,7 +49,10 @@ export interface KpiAverageRow {
  */
 export async function kpiAveragesOfTeams(pool: pg.Pool, teamIds: readonly number[], today: string): Promise<KpiAverageRow[]> {
   const result = await pool.query<KpiAverageRow>(
-    `WITH latest AS (
+    prepared(
+      pool,
+      "kpi-averages-of-teams",
+      `WITH latest AS (
        SELECT tm.team_id, uk.kpi_definition_id, uk.user_id, m.period_start, m.actual_value, m.achievement_percentage
        FROM team_members tm
        JOIN user_kpis uk ON uk.user_id = tm.user_id
@@ -63,7 +71,8 @@ export async function kpiAveragesOfTeams(pool: pg.Pool, teamIds: readonly number
      FROM latest l JOIN latest_period p USING (team_id, kpi_definition_id, period_start)
      GROUP BY l.team_id, l.kpi_definition_id
      ORDER BY l.team_id, l.kpi_definition_id`,
-    [teamIds, today],
+      [teamIds, today],
+    ),
   );
   return result.rows;
 }

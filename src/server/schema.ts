@@ -21,6 +21,7 @@ import { DefinitionResolver } from "../modules/definition/definition.resolver.js
 import { SessionResolver } from "../modules/session/session.resolver.js";
 import { TeamResolver, UserTeamsResolver } from "../modules/team/team.resolver.js";
 import { AuditActorResolver, UserResolver } from "../modules/user/user.resolver.js";
+import { callFieldResolversDirectly } from "./direct-field-resolvers.js";
 import { guardSubscriptions } from "../permissions/guard-subscriptions.js";
 import { permissions, ruleTree } from "../permissions/rules.js";
 import { skipAllowedFields } from "../permissions/skip-allowed.js";
@@ -73,13 +74,14 @@ function readPlainFieldsDirectly(): void {
 }
 
 /** The schema as the resolvers declare it, without permissions: what schema.graphql is printed from. */
-export function buildBareSchema(pubSub: PubSub = notServed): Promise<GraphQLSchema> {
+export async function buildBareSchema(pubSub: PubSub = notServed): Promise<GraphQLSchema> {
   readPlainFieldsDirectly();
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: [...resolvers],
     validate: { forbidUnknownValues: false },
     pubSub,
   });
+  return callFieldResolversDirectly(schema);
 }
 
 /**

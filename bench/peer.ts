@@ -10,11 +10,12 @@
  * (bench:read's TEAM_QUERY). They run in rounds, each scenario once per round, the order rotating
  * from round to round, so that a drift of the shared host's load spreads over all of them.
  */
-import { dropDatabase, databaseUrl } from "./bench-database.js";
+import { dropDatabase, databaseUrl, onServer } from "./bench-database.js";
 import { BENCH_SERVER_ENV } from "./bench-server.js";
 import { DB_NAME, DEFINITIONS, prepareDatabase, TEAM_SIZE } from "./read-dataset.js";
 import {
   CONNECTIONS,
+  cpuMs,
   expect,
   forkServer,
   load,
@@ -138,6 +139,28 @@ interface Measured {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU ms per request of the server process and of PostgreSQL's backends on kpi_bench. */
+  serverCpu: number;
+  databaseCpu: number;
+}
+
+/**
+ * CPU used so far by each PostgreSQL backend on kpi_bench, when PostgreSQL runs on this host (its
+ * /proc entries readable); empty otherwise. Only the loaded server's pool is busy during a load.
+ */
+async function backendCpu(): Promise<Map<number, number>> {
+  const sql = "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()";
+  const pids: number[] = await onServer(databaseUrl(DB_NAME), async (c) =>
+    (await c.query(sql, [DB_NAME])).rows.map((r) => r.pid),
+  );
+  return new Map(pids.map((pid) => [pid, cpuMs(pid)] as const).filter(([, ms]) => !Number.isNaN(ms)));
+}
+
+/** The backends' CPU since `before`; a backend that connected since counts from zero. */
+async function backendCpuSince(before: Map<number, number>): Promise<number> {
+  const now = await backendCpu();
+  if (now.size === 0) return NaN;
+  return [...now].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
@@ -198,8 +221,17 @@ async function bench(): Promise<void> {
       for (let k = 0; k < all.length; k++) {
         const i = (k + round) % all.length;
         const scenario = all[i]!;
+        const server = scenario.server === "ours" ? ours : peer;
+        const [serverBefore, databaseBefore] = [cpuMs(server.child.pid!), await backendCpu()];
         const { requests, latency } = await load(urls[scenario.server], scenario, SECONDS, bytes[i]!);
-        results[i]!.push({ rps: requests.mean, p50: latency.p50, p99: latency.p99 });
+        const [serverCpu, databaseCpu] = [cpuMs(server.child.pid!) - serverBefore, await backendCpuSince(databaseBefore)];
+        results[i]!.push({
+          rps: requests.mean,
+          p50: latency.p50,
+          p99: latency.p99,
+          serverCpu: serverCpu / requests.total,
+          databaseCpu: databaseCpu / requests.total,
+        });
         console.log(`round ${round + 1}: ${scenario.name} ${requests.mean.toFixed(1)} req/s, p99 ${latency.p99} ms`);
         await new Promise((resolve) => setTimeout(resolve, 1000)); // requests still in flight finish before the next scenario
       }
@@ -235,6 +267,8 @@ function report(
       "p50 ms": Math.round(mean(results[i]!.map((r) => r.p50))),
       "p99 ms": Math.round(mean(results[i]!.map((r) => r.p99))),
       "SQL/req": statements.get(scenario),
+      "server CPU ms/req": mean(results[i]!.map((r) => r.serverCpu)).toFixed(1),
+      "db CPU ms/req": mean(results[i]!.map((r) => r.databaseCpu)).toFixed(1),
       "× PG per round": perRound(
         rps.map((r, round) => r / peerRps[round]!),
         2,
@@ -255,6 +289,9 @@ function report(
   );
   console.log("p50/p99: mean over the rounds; × PG: req/s over PostGraphile same fields' (per round, and of the means)");
   console.log("SQL/req: one request before the load (ours: a probe server's x-sql-statements; PostGraphile: its pool's count)");
+  console.log(
+    "CPU ms/req: CPU time over requests answered during the rounds, of the server process and of PostgreSQL's backends on kpi_bench (/proc; NaN for a remote PostgreSQL): steadier than req/s on a shared host",
+  );
   console.log("RSS/peak: each server's own process (/proc/<pid>/status VmRSS after the run, VmHWM), load generator excluded\n");
   console.table(rows);
   const ourRows = all.flatMap((scenario, i) => (scenario.server === "ours" ? [i] : []));

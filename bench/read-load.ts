@@ -82,6 +82,19 @@ export function rssMb(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
   return line ? Math.round(Number(line[1]) / 1024) : NaN;
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); NaN once it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 export type Tokens = Awaited<ReturnType<typeof tokens>>;
 
 export async function tokens(): Promise<{ admin: string; user: string; teamIds: number[] }> {

@@ -7,15 +7,22 @@ import { users } from "./db/schema/index.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { stopOnSignals } from "./lib/shutdown.js";
 import { demoSignInEnabled, isDatabaseEmpty, seedDemo } from "./seed/demo.js";
-import { startServer, type RunningServer } from "./server/start-server.js";
+import type { RunningServer } from "./server/start-server.js";
 
 // The API process: configuration, the database, the demo data where it is wanted, then the server
 // (services, routes, listening, jobs: server/start-server.ts), what it prints, and how it stops.
+// The database opens, migrates and gets its demo data while the server's modules load: they are
+// most of a start, and an embedded database starts in a thread of its own (db/embedded.ts).
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel);
-const database = await openMigratedDatabase(config);
+const opening = openMigratedDatabase(config).then(async (database) => ({
+  database,
+  demo: await prepareDemo(config, database, log),
+}));
+opening.catch(() => undefined); // awaited below, once the modules have loaded
+const { startServer } = await import("./server/start-server.js");
+const { database, demo } = await opening;
 const jwt = createJwtService(config);
-const demo = await prepareDemo(config, database, log);
 const server = await startServer({ config, database, log, jwt, demoSignIn: demo.signIn });
 process.stdout.write(await readyMessage(server, { config, database, jwt, ...demo }));
 stopOnSignals(log, async () => {

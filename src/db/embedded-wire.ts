@@ -129,3 +129,8 @@ export async function serveWireProtocol(db: PGlite): Promise<{ port: number; sto
     },
   };
 }
+
+/** The connection string of the wire-protocol server on `port`. */
+export function embeddedUrl(port: number): string {
+  return `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+}

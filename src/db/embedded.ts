@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { serveWireProtocol } from "./embedded-wire.js";
+import { Worker } from "node:worker_threads";
+import { embeddedUrl } from "./embedded-wire.js";
+import type { EmbeddedThreadMessage } from "./embedded-worker.js";
 
 export interface EmbeddedServer {
   url: string;
@@ -19,21 +20,6 @@ interface LockFile {
 const LOCK_NAME = "embedded-postgres.json";
 
 /**
- * PGlite's start parameters with fsync back on and the WAL written with O_DSYNC (which reaches Node's
- * filesystem as O_SYNC): a commit is acknowledged once its WAL is on the disk, not only in the OS's
- * cache. PGlite turns fsync off (-F), and its fsync and fdatasync are no-ops on Node's filesystem,
- * so wal_sync_method=open_datasync is the one setting that syncs (bench/embedded-durability.ts
- * measures what it costs). relaxedDurability concerns only the browser's filesystems.
- */
-const DURABLE = [
-  ...PGlite.defaultStartParams.filter((param) => param !== "-F"),
-  "-c",
-  "fsync=on",
-  "-c",
-  "wal_sync_method=open_datasync",
-];
-
-/**
  * Serves an embedded PostgreSQL (PGlite) over the wire protocol on 127.0.0.1, so that node-postgres,
  * Drizzle and the job backend use the same driver and SQL as against a real server.
  *
@@ -41,35 +27,97 @@ const DURABLE = [
  * file with its port, and a second process of ours (the CLI while the server runs) connects to that
  * port instead of opening the files a second time.
  *
- * `dataDir` of "memory://" gives a throw-away database (tests).
+ * On disk, PGlite runs in a thread of its own (embedded-worker.ts): PostgreSQL executes on the
+ * thread that calls PGlite, so in the server's thread every statement would stop the event loop,
+ * and its start (opening the files, or copying the image into an empty DATA_DIR) could not overlap
+ * the server's own. If that thread dies, so does the process, as it would with PGlite in it.
+ *
+ * `dataDir` of "memory://" gives a throw-away database (tests, benchmarks), in this thread.
  */
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedServer> {
-  const inMemory = dataDir.startsWith("memory://");
-  const dir = inMemory ? undefined : resolve(dataDir);
-  const lockPath = dir ? join(dir, LOCK_NAME) : undefined;
-
-  if (lockPath) {
-    checkDataDir(dir!);
-    const running = readLock(lockPath);
-    if (running && isAlive(running.pid) && (await isListening(running.port))) {
-      return { url: urlFor(running.port), owned: false, stop: async () => undefined };
-    }
+  if (dataDir.startsWith("memory://")) {
+    const { servePglite } = await import("./embedded-pglite.js");
+    const server = await servePglite("memory://");
+    return { url: embeddedUrl(server.port), owned: true, stop: () => server.stop() };
   }
 
-  const db = inMemory ? await PGlite.create("memory://") : await PGlite.create(join(dir!, "pgdata"), { startParams: DURABLE });
-  const server = await serveWireProtocol(db);
-  const port = server.port;
-  if (lockPath) writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port } satisfies LockFile));
+  const dir = resolve(dataDir);
+  const lockPath = join(dir, LOCK_NAME);
+  checkDataDir(dir);
+  const running = readLock(lockPath);
+  if (running && isAlive(running.pid) && (await isListening(running.port))) {
+    return { url: embeddedUrl(running.port), owned: false, stop: async () => undefined };
+  }
 
+  const server = await startThread(join(dir, "pgdata"));
+  writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port: server.port } satisfies LockFile));
   return {
-    url: urlFor(port),
+    url: embeddedUrl(server.port),
     owned: true,
     async stop() {
       await server.stop();
-      await db.close();
-      if (lockPath) rmSync(lockPath, { force: true });
+      rmSync(lockPath, { force: true });
     },
   };
+}
+
+/** How long a stopping database thread may take before it is terminated. */
+const STOP_TIMEOUT_MS = 10_000;
+
+/** Starts the database thread on `pgdata`; resolves once it serves. */
+async function startThread(pgdata: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const worker = createWorker(pgdata);
+  let stopping = false;
+  const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
+  const next = () =>
+    new Promise<EmbeddedThreadMessage>((resolve, reject) => {
+      worker.once("message", resolve);
+      void exited.then((code) => reject(new Error(`the embedded database's thread ended (exit code ${code})`)));
+    });
+  worker.on("error", (error) => {
+    if (!stopping) crash(error);
+  });
+
+  const started = await next();
+  if (!("port" in started)) {
+    stopping = true;
+    await worker.terminate();
+    throw new Error("error" in started ? started.error : "the embedded database's thread did not start");
+  }
+  void exited.then((code) => {
+    if (!stopping) crash(new Error(`the embedded database's thread ended unexpectedly (exit code ${code})`));
+  });
+  return {
+    port: started.port,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      const stopped = next().catch((error: Error) => ({ error: error.message }));
+      worker.postMessage("stop");
+      const timeout = new Promise<"timeout">((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, "timeout").unref());
+      const outcome = await Promise.race([stopped, timeout]);
+      // Stopped (the files closed) or stuck: either way the thread has nothing left to do.
+      await worker.terminate();
+      if (outcome !== "timeout" && "error" in outcome) throw new Error(`embedded database: ${outcome.error}`);
+    },
+  };
+}
+
+function createWorker(pgdata: string): Worker {
+  const workerData = { pgdata };
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./embedded-worker.js", import.meta.url), { workerData });
+  // From the TypeScript sources (npm start, tests), tsx compiles the thread's modules: a worker does
+  // not inherit the hooks that load this one.
+  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  const entry = JSON.stringify(new URL("./embedded-worker.ts", import.meta.url).href);
+  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`, { eval: true, workerData });
+}
+
+/** The database is gone: the process cannot serve, and ends as it would had PGlite failed in its own thread. */
+function crash(error: Error): void {
+  process.nextTick(() => {
+    throw error;
+  });
 }
 
 /** DATA_DIR cannot hold the embedded database: the message names the folder and what to do. */
@@ -106,10 +154,6 @@ function checkDataDir(dir: string): void {
       `DATA_DIR ${dir} ${why[code] ?? "cannot be written"} (${code}). Or set DATABASE_URL to use a PostgreSQL server instead.`,
     );
   }
-}
-
-function urlFor(port: number): string {
-  return `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
 }
 
 function readLock(path: string): LockFile | undefined {

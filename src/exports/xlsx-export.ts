@@ -1,4 +1,4 @@
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import { PassThrough, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ColumnKind, ExportColumn, ExportRow } from "./export-columns.js";
@@ -75,11 +75,13 @@ export async function writeXlsx(
   columns: readonly ExportColumn[],
   out: Writable,
 ): Promise<void> {
+  // Loaded with the first download, not at start: exceljs and its zip libraries are a megabyte and a half of modules.
+  const { default: excel } = await import("exceljs");
   const zipped = new PassThrough();
   const sent = pipeline(zipped, out);
   // Handled here too: it can fail (the client left) while this function still awaits a page.
   sent.catch(() => undefined);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: zipped, useStyles: true, useSharedStrings: false });
+  const workbook = new excel.stream.xlsx.WorkbookWriter({ stream: zipped, useStyles: true, useSharedStrings: false });
   const backlog = watchWorksheetBacklog(workbook);
   const sheet = workbook.addWorksheet("Measurements", { views: [{ state: "frozen", ySplit: 1 }] });
   sheet.columns = columns.map((column) => ({ key: column.name, width: WIDTHS[column.kind], style: FORMATS[column.kind] }));

@@ -1,6 +1,13 @@
-import { MongoBackend } from "@agendajs/mongo-backend";
-import { MongoClient, type Collection } from "mongodb";
+import { createRequire } from "node:module";
+import type * as MongoBackends from "@agendajs/mongo-backend";
+import type { MongoBackend } from "@agendajs/mongo-backend";
+import type * as MongoDriver from "mongodb";
+import type { Collection, MongoClient } from "mongodb";
 import type { JobStore, QueueDepth } from "./job-store.js";
+
+// The driver and Agenda's backend for it load when a store is made, not with this module: a server
+// without JOBS_MONGODB_URL never needs them (a megabyte and a half of modules at every start).
+const require = createRequire(import.meta.url);
 
 /** The backend's default collection, named here because queueDepth counts in it too. */
 export const MONGO_JOBS_COLLECTION = "agendaJobs";
@@ -17,10 +24,12 @@ export class MongoJobStore implements JobStore {
   private readonly jobs: Collection;
 
   constructor(url: string) {
-    this.client = new MongoClient(url, { appName: "kpi-server" });
+    const mongodb = require("mongodb") as typeof MongoDriver;
+    const backends = require("@agendajs/mongo-backend") as typeof MongoBackends;
+    this.client = new mongodb.MongoClient(url, { appName: "kpi-server" });
     const db = this.client.db();
     this.jobs = db.collection(MONGO_JOBS_COLLECTION);
-    this.backend = new MongoBackend({ mongo: db, collection: MONGO_JOBS_COLLECTION });
+    this.backend = new backends.MongoBackend({ mongo: db, collection: MONGO_JOBS_COLLECTION });
   }
 
   async queueDepth(): Promise<QueueDepth> {

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import ipaddr from "ipaddr.js";
-import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from "request-filtering-agent";
-import { Agent, type buildConnector } from "undici";
+import type * as RequestFiltering from "request-filtering-agent";
+import type { buildConnector, Dispatcher } from "undici";
 import { bare, OUTBOUND_REFUSAL, type OutboundPolicy } from "./outbound-policy.js";
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -22,14 +22,26 @@ export class OutboundAddressRefused extends Error {
  * takes an undici dispatcher, so the dispatcher's connector asks the agent for its sockets.
  */
 export function outboundFetch(policy: OutboundPolicy): typeof fetch {
-  const dispatcher = new Agent({ connect: filteringConnector(policy) });
-  // Node's fetch takes a dispatcher that its bundled undici's types do not declare.
-  return (input, init) => fetch(input, { ...init, dispatcher } as unknown as RequestInit);
+  let dispatcher: Promise<Dispatcher> | undefined;
+  return async (input, init) => {
+    dispatcher ??= filteringDispatcher(policy);
+    // Node's fetch takes a dispatcher that its bundled undici's types do not declare.
+    return fetch(input, { ...init, dispatcher: await dispatcher } as unknown as RequestInit);
+  };
 }
 
-function filteringConnector(policy: OutboundPolicy): buildConnector.connector {
+/** Made with the first request, not at start: undici and request-filtering-agent are over a megabyte of modules. */
+async function filteringDispatcher(policy: OutboundPolicy): Promise<Dispatcher> {
+  const [{ Agent }, filtering] = await Promise.all([import("undici"), import("request-filtering-agent")]);
+  return new Agent({ connect: filteringConnector(policy, filtering) });
+}
+
+function filteringConnector(policy: OutboundPolicy, filtering: typeof RequestFiltering): buildConnector.connector {
   const filter = { allowIPAddressList: [...policy.allowedNetworks] };
-  const agents = { http: new RequestFilteringHttpAgent(filter), https: new RequestFilteringHttpsAgent(filter) };
+  const agents = {
+    http: new filtering.RequestFilteringHttpAgent(filter),
+    https: new filtering.RequestFilteringHttpsAgent(filter),
+  };
   return (options, callback) => {
     const tls = options.protocol === "https:";
     const host = bare(options.hostname);

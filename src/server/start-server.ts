@@ -6,6 +6,7 @@ import type { JwtService } from "../auth/jwt.js";
 import type { Config } from "../config/config.js";
 import type { Database } from "../db/client.js";
 import type { Logger } from "../lib/logger.js";
+import { limitHeapGrowth } from "../lib/heap.js";
 import { JOBS_DRAIN_MS } from "../lib/shutdown.js";
 import { Metrics } from "../observability/metrics.js";
 import { createServices, type Services } from "../services.js";
@@ -75,6 +76,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const url = await listen(httpServer, config);
   // A worker in the same process unless JOBS_ENABLED=false (an API-only replica).
   if (config.jobs.enabled) await services.jobs.start();
+  // Once started, so that loading the modules and building the schema run without extra collections.
+  limitHeapGrowth();
 
   return {
     url,

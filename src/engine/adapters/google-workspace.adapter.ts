@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { JWT } from "google-auth-library";
+import type * as GoogleAuth from "google-auth-library";
+import type { JWT } from "google-auth-library";
 import { CalculationError, type CalculationSubject, type SourceResult } from "../outcome.js";
 import type { DataSourceAdapter } from "./adapter.js";
 import { GOOGLE_AGGREGATES, GOOGLE_METRIC_PATTERN, type GoogleAggregate } from "./google-workspace.settings.js";
@@ -49,11 +50,13 @@ interface ServiceAccountKey {
 export function serviceAccountToken(file: string, subject: string | undefined): AccessTokenProvider {
   let client: Promise<JWT> | undefined;
   return async () => {
-    client ??= readFile(file, "utf8").then((text) => {
+    client ??= readFile(file, "utf8").then(async (text) => {
       const key = JSON.parse(text) as ServiceAccountKey;
       if (!key.client_email || !key.private_key)
         throw new CalculationError("GOOGLE_SERVICE_ACCOUNT_FILE is not a service-account key (client_email, private_key)");
-      return jwtClient(key as ServiceAccountKey & { client_email: string; private_key: string }, subject);
+      // Loaded here, not at start: most servers never read Google Workspace (a third of a megabyte of modules).
+      const { JWT } = await import("google-auth-library");
+      return jwtClient(JWT, key as ServiceAccountKey & { client_email: string; private_key: string }, subject);
     });
     try {
       const { token } = await (await client).getAccessToken();
@@ -73,7 +76,11 @@ export function serviceAccountToken(file: string, subject: string | undefined): 
  * moved there: the audience by a claim (additional claims override it), the request by an
  * interceptor on the client's own transporter, which only its token requests use.
  */
-function jwtClient(key: ServiceAccountKey & { client_email: string; private_key: string }, subject: string | undefined): JWT {
+function jwtClient(
+  JWT: typeof GoogleAuth.JWT,
+  key: ServiceAccountKey & { client_email: string; private_key: string },
+  subject: string | undefined,
+): JWT {
   const tokenUrl = key.token_uri ?? GOOGLE_TOKEN_URL;
   if (!/^https?:\/\//.test(tokenUrl)) throw new CalculationError("GOOGLE_SERVICE_ACCOUNT_FILE: token_uri must be an http(s) URL");
   const elsewhere = tokenUrl !== GOOGLE_TOKEN_URL;

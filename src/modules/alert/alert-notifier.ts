@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { sign } from "../../lib/signature.js";
 import { outboundFetch } from "../../lib/outbound-fetch.js";
 import type { OutboundPolicy } from "../../lib/outbound-policy.js";
@@ -17,7 +17,7 @@ export interface NotifierSettings {
 
 /** Sends one notification; throws on failure so that the delivery's job retries it. */
 export class Notifier {
-  private mailer?: Transporter;
+  private mailer?: Promise<Transporter>;
   private readonly fetch: typeof fetch;
 
   constructor(private readonly settings: NotifierSettings) {
@@ -59,7 +59,10 @@ export class Notifier {
 
   private async mail(notice: AlertNotice): Promise<void> {
     if (!this.settings.smtpUrl) throw new Error("SMTP_URL is not set");
-    this.mailer ??= createTransport(this.settings.smtpUrl, { from: this.settings.emailFrom });
+    const { smtpUrl, emailFrom } = this.settings;
+    // Loaded with the first e-mail, not at start: nodemailer is two thirds of a megabyte of modules.
+    this.mailer ??= import("nodemailer").then(({ createTransport }) => createTransport(smtpUrl, { from: emailFrom }));
+    const mailer = await this.mailer;
     const { alert } = notice;
     const lines = [
       `${alert.user.name}: ${alert.message}.`,
@@ -68,7 +71,7 @@ export class Notifier {
       `Since: ${alert.periodStart}`,
       ...(this.settings.publicUrl ? ["", `Acknowledge it in the KPI dashboard (${this.settings.publicUrl}).`] : []),
     ];
-    await this.mailer.sendMail({
+    await mailer.sendMail({
       to: notice.target,
       subject: `KPI alert: ${alert.user.name}: ${alert.message}`,
       text: lines.join("\n"),
@@ -77,6 +80,6 @@ export class Notifier {
   }
 
   close(): void {
-    this.mailer?.close();
+    void this.mailer?.then((mailer) => mailer.close());
   }
 }
